@@ -1,0 +1,3 @@
+"""posture: a webcam posture and lifting-form coach (MediaPipe Pose -> angles -> rules)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,304 @@
+"""Per-frame metrics: the angle table, measured on the side facing the camera.
+
+Like Pose2Sim's angle table, every metric is a row of data (the landmarks it
+needs, the plane it lives in); one function evaluates the table. A metric is
+NaN when its view is wrong or any of its landmarks is not visible enough, so a
+rule can never judge a number the camera could not see.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from posture.geometry import (
+    FloatArray,
+    angle_between,
+    distance,
+    frontal_knee_projection,
+    inclination,
+    joint_angle,
+    line_tilt,
+    midpoint,
+    signed_inclination,
+)
+from posture.landmarks import LEFT, RIGHT, SIDES, FramePose, Side
+from posture.landmarks import PoseLandmark as L
+from posture.view import FRONTAL_VIEWS, SAGITTAL_VIEWS, ViewState
+
+Plane = Literal["sagittal", "frontal", "any"]
+
+# Ankle-to-ear height is ~0.89 of stature (Drillis & Contini segment proportions):
+# shin .246 + thigh .245 + hip→shoulder .29 + shoulder→ear .11.
+ANKLE_TO_EAR_OF_STATURE = 0.89
+HIP_TO_SHOULDER_OF_STATURE = 0.29
+# Below this yaw (90 = side-on) even a "side" view is turned enough for the
+# shoulders' extra width to tilt one side's trunk line: use midpoints instead.
+ROTATED_SIDE_YAW = 75.0
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    name: str
+    unit: Literal["deg", "ratio"]
+    plane: Plane
+    description: str
+
+
+METRICS: tuple[MetricSpec, ...] = (
+    MetricSpec("trunk_inclination_deg", "deg", "sagittal", "hip→shoulder vs vertical, unsigned"),
+    MetricSpec("neck_inclination_deg", "deg", "sagittal", "shoulder→ear vs vertical, unsigned"),
+    MetricSpec("hip_angle_deg", "deg", "sagittal", "shoulder–hip–knee, 180 = straight"),
+    MetricSpec("knee_angle_deg", "deg", "sagittal", "hip–knee–ankle, 180 = straight"),
+    MetricSpec("trunk_lean_deg", "deg", "sagittal", "trunk inclination, + forward, − reclined"),
+    MetricSpec("neck_lean_deg", "deg", "sagittal", "neck inclination, + head forward"),
+    MetricSpec("neck_flexion_deg", "deg", "sagittal", "neck lean minus trunk lean (ISO 11226)"),
+    MetricSpec("shin_lean_deg", "deg", "sagittal", "ankle→knee vs vertical, + knee ahead"),
+    MetricSpec("thigh_inclination_deg", "deg", "sagittal", "knee→hip vs vertical, 90 = level"),
+    MetricSpec("trunk_minus_shin_deg", "deg", "sagittal", "trunk lean minus shin lean"),
+    MetricSpec("knee_hyperextension_deg", "deg", "sagittal",
+               "degrees past straight with the knee behind the hip–ankle line"),
+    MetricSpec("squat_depth_ratio", "ratio", "sagittal",
+               "hip below knee, in thigh lengths (0 = parallel, + = below)"),
+    MetricSpec("heel_rise_deg", "deg", "sagittal", "heel→toe vs horizontal, + heel up"),
+    MetricSpec("load_distance_ratio", "ratio", "sagittal",
+               "horizontal wrist–ankle distance / body height (NIOSH H proxy)"),
+    MetricSpec("wrist_height_ratio", "ratio", "sagittal",
+               "wrist height above the ankle / body height (NIOSH V proxy)"),
+    MetricSpec("upper_arm_flexion_deg", "deg", "sagittal", "shoulder→elbow vs trunk line"),
+    MetricSpec("elbow_angle_deg", "deg", "sagittal", "shoulder–elbow–wrist, 180 = straight"),
+    MetricSpec("shoulder_tilt_deg", "deg", "frontal", "shoulder line vs horizontal, + left up"),
+    MetricSpec("hip_tilt_deg", "deg", "frontal", "hip line vs horizontal, + left up"),
+    MetricSpec("head_tilt_deg", "deg", "frontal", "ear line vs horizontal, + left up"),
+    MetricSpec("trunk_lateral_tilt_deg", "deg", "frontal",
+               "mid-hip→mid-shoulder vs vertical, + towards the person's left"),
+    MetricSpec("knee_valgus_left_deg", "deg", "frontal", "left knee FPPA deviation, + valgus"),
+    MetricSpec("knee_valgus_right_deg", "deg", "frontal", "right knee FPPA deviation, + valgus"),
+    MetricSpec("knee_valgus_deg", "deg", "frontal", "larger of the two knees' valgus"),
+    MetricSpec("trunk_twist_deg", "deg", "any",
+               "shoulder line vs hip line about the trunk axis (3-D, noisy; front/oblique)"),
+    MetricSpec("body_height_px", "ratio", "any", "stature estimate in pixels (scale)"),
+)
+METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
+METRIC_INDEX: Mapping[str, int] = {n: i for i, n in enumerate(METRIC_NAMES)}
+SCHEMA_ANGLES = METRIC_NAMES[:4]
+_SPECS = {m.name: m for m in METRICS}
+
+
+def metric_spec(name: str) -> MetricSpec:
+    return _SPECS[name]
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    min_visibility: float = 0.5  # MediaPipe visibility below which a landmark is not trusted
+
+
+@dataclass(frozen=True, eq=False)
+class FrameMetrics:
+    """One frame's metric vector (NaN = not measurable) with its context."""
+
+    t: float
+    detected: bool
+    view: ViewState
+    values: FloatArray = field(repr=False)
+
+    def get(self, name: str) -> float:
+        return float(self.values[METRIC_INDEX[name]])
+
+    def as_dict(self) -> dict[str, float | None]:
+        return {n: (None if np.isnan(v) else float(v)) for n, v in zip(METRIC_NAMES, self.values,
+                                                                        strict=True)}
+
+
+def empty_values() -> FloatArray:
+    return np.full(len(METRICS), np.nan)
+
+
+def compute_metrics(pose: FramePose | None, view: ViewState,
+                    config: MetricsConfig = MetricsConfig()) -> FloatArray:
+    """Evaluate the metric table for one frame (NaN where not measurable)."""
+    out = empty_values()
+    if pose is None:
+        return out
+    x = pose.image[:, :2]
+    vis = pose.visibility
+    ok_vis = vis >= config.min_visibility
+
+    def put(name: str, needs: tuple[L, ...], fn: Callable[[], float | FloatArray]) -> None:
+        if all(ok_vis[int(lm)] for lm in needs):
+            out[METRIC_INDEX[name]] = float(fn())
+
+    s: Side = SIDES[view.near_side]
+    sagittal = view.view in SAGITTAL_VIEWS
+    frontal = view.view in FRONTAL_VIEWS
+
+    # Body height in pixels: from the near side's ankle→ear chain, else the trunk.
+    chain = (s.ankle, s.knee, s.hip, s.shoulder, s.ear)
+    if all(ok_vis[int(lm)] for lm in chain):
+        length = sum(float(distance(x[a], x[b])) for a, b in zip(chain[:-1], chain[1:],
+                                                                 strict=True))
+        height = length / ANKLE_TO_EAR_OF_STATURE
+    elif ok_vis[int(s.hip)] and ok_vis[int(s.shoulder)]:
+        height = float(distance(x[s.hip], x[s.shoulder])) / HIP_TO_SHOULDER_OF_STATURE
+    else:
+        height = float("nan")
+    out[METRIC_INDEX["body_height_px"]] = height
+
+    if sagittal:
+        rotated = view.view == "oblique" or view.yaw_deg < ROTATED_SIDE_YAW
+        _sagittal(put, deforeshorten(x, view), s, ok_vis, height, rotated)
+    if frontal:
+        _frontal(put, x)
+    if view.view in ("front", "oblique") and pose.world is not None:
+        w = pose.world
+        put("trunk_twist_deg", (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP),
+            lambda: trunk_twist(w))
+    return finalize(out)
+
+
+def deforeshorten(x: FloatArray, view: ViewState) -> FloatArray:
+    """Undo the horizontal foreshortening of the sagittal plane in an oblique view.
+
+    Seen at yaw ψ from the front, a forward displacement shrinks by sin ψ in the
+    image while vertical ones do not; stretching x by 1/sin ψ about the hips
+    restores sagittal angles (lateral offsets cancel within one side, or
+    between left–right midpoints).
+    The stretch is capped at 2.5× so a noisy yaw cannot blow angles up.
+    """
+    if view.view not in SAGITTAL_VIEWS or not np.isfinite(view.yaw_deg):
+        return x
+    stretch = 1.0 / max(math.sin(math.radians(view.yaw_deg)), 0.4)
+    out = x.copy()
+    cx = float(np.mean(x[[L.LEFT_HIP, L.RIGHT_HIP], 0]))
+    out[:, 0] = cx + (x[:, 0] - cx) * stretch
+    return out
+
+
+def forward_sign(x: FloatArray, s: Side, ok_vis: np.ndarray) -> float:
+    """+1 if the person faces image +x, −1 if −x (nose ahead of ear; else toes ahead of heel)."""
+    if ok_vis[int(L.NOSE)] and ok_vis[int(s.ear)]:
+        d = x[L.NOSE, 0] - x[s.ear, 0]
+    else:
+        d = x[s.foot_index, 0] - x[s.heel, 0]
+    return 1.0 if d >= 0 else -1.0
+
+
+def _axial_points(x: FloatArray, s: Side, ok_vis: np.ndarray, oblique: bool
+                  ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Hip, shoulder and ear points for the trunk and neck.
+
+    In an oblique view the shoulders sit further from the midline than the hips,
+    so one side's hip→shoulder line picks up a lateral tilt; the left–right
+    midpoints cancel it. In a side view the near side is the better estimate.
+    """
+    pts = []
+    for a, b in ((L.LEFT_HIP, L.RIGHT_HIP), (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
+                 (L.LEFT_EAR, L.RIGHT_EAR)):
+        near = a if s.name == "left" else b
+        if oblique and ok_vis[int(a)] and ok_vis[int(b)]:
+            pts.append(midpoint(x[a], x[b]))
+        else:
+            pts.append(x[near])
+    return pts[0], pts[1], pts[2]
+
+
+def _sagittal(put: Callable[[str, tuple[L, ...], Callable[[], float | FloatArray]], None],
+              x: FloatArray, s: Side, ok_vis: np.ndarray, height: float, oblique: bool) -> None:
+    fwd = forward_sign(x, s, ok_vis)
+    hip, shoulder, ear = _axial_points(x, s, ok_vis, oblique)
+    knee, ankle = x[s.knee], x[s.ankle]
+    leg_hip = x[s.hip]
+    trunk_lean = signed_inclination(hip, shoulder, fwd)
+    neck_lean = signed_inclination(shoulder, ear, fwd)
+    shin_lean = signed_inclination(ankle, knee, fwd)
+    put("trunk_inclination_deg", (s.hip, s.shoulder), lambda: inclination(hip, shoulder))
+    put("neck_inclination_deg", (s.shoulder, s.ear), lambda: inclination(shoulder, ear))
+    put("hip_angle_deg", (s.shoulder, s.hip, s.knee),
+        lambda: angle_between(shoulder - hip, knee - leg_hip))
+    put("knee_angle_deg", (s.hip, s.knee, s.ankle), lambda: joint_angle(leg_hip, knee, ankle))
+    put("trunk_lean_deg", (s.hip, s.shoulder), lambda: trunk_lean)
+    put("neck_lean_deg", (s.shoulder, s.ear), lambda: neck_lean)
+    put("neck_flexion_deg", (s.hip, s.shoulder, s.ear), lambda: neck_lean - trunk_lean)
+    put("shin_lean_deg", (s.ankle, s.knee), lambda: shin_lean)
+    put("thigh_inclination_deg", (s.knee, s.hip), lambda: inclination(knee, leg_hip))
+    put("trunk_minus_shin_deg", (s.hip, s.shoulder, s.ankle, s.knee),
+        lambda: trunk_lean - shin_lean)
+
+    def hyperextension() -> float:
+        straightness = 180.0 - float(joint_angle(leg_hip, knee, ankle))
+        # Knee behind (opposite the facing direction of) the hip–ankle line = recurvatum.
+        frac = (knee[1] - leg_hip[1]) / (ankle[1] - leg_hip[1]) if ankle[1] != leg_hip[1] else 0.5
+        line_x = leg_hip[0] + frac * (ankle[0] - leg_hip[0])
+        behind = (knee[0] - line_x) * fwd < 0
+        return straightness if behind else -straightness
+
+    put("knee_hyperextension_deg", (s.hip, s.knee, s.ankle), hyperextension)
+    put("squat_depth_ratio", (s.hip, s.knee),
+        lambda: (leg_hip[1] - knee[1]) / max(float(distance(leg_hip, knee)), 1e-6))
+
+    def heel_rise() -> float:
+        # Heel higher than the toe (smaller y) reads positive, whichever way the person faces.
+        dx = abs(x[s.foot_index, 0] - x[s.heel, 0])
+        return float(np.degrees(np.arctan2(x[s.foot_index, 1] - x[s.heel, 1], dx)))
+
+    put("heel_rise_deg", (s.heel, s.foot_index), heel_rise)
+    if np.isfinite(height) and height > 0:
+        put("load_distance_ratio", (s.wrist, s.ankle),
+            lambda: abs(x[s.wrist, 0] - ankle[0]) / height)
+        put("wrist_height_ratio", (s.wrist, s.ankle), lambda: (ankle[1] - x[s.wrist, 1]) / height)
+    put("upper_arm_flexion_deg", (s.hip, s.shoulder, s.elbow),
+        lambda: angle_between(x[s.hip] - x[s.shoulder], x[s.elbow] - x[s.shoulder]))
+    put("elbow_angle_deg", (s.shoulder, s.elbow, s.wrist),
+        lambda: joint_angle(x[s.shoulder], x[s.elbow], x[s.wrist]))
+
+
+def _frontal(put: Callable[[str, tuple[L, ...], Callable[[], float | FloatArray]], None],
+             x: FloatArray) -> None:
+    put("shoulder_tilt_deg", (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
+        lambda: line_tilt(x[L.LEFT_SHOULDER], x[L.RIGHT_SHOULDER]))
+    put("hip_tilt_deg", (L.LEFT_HIP, L.RIGHT_HIP), lambda: line_tilt(x[L.LEFT_HIP], x[L.RIGHT_HIP]))
+    put("head_tilt_deg", (L.LEFT_EAR, L.RIGHT_EAR), lambda: line_tilt(x[L.LEFT_EAR], x[L.RIGHT_EAR]))
+
+    def lateral() -> float:
+        hip = midpoint(x[L.LEFT_HIP], x[L.RIGHT_HIP])
+        sh = midpoint(x[L.LEFT_SHOULDER], x[L.RIGHT_SHOULDER])
+        towards_left = np.sign(x[L.LEFT_HIP, 0] - x[L.RIGHT_HIP, 0]) or 1.0
+        return float(signed_inclination(hip, sh, towards_left))
+
+    put("trunk_lateral_tilt_deg", (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP),
+        lateral)
+    # The body midline lies towards the other hip: that is the medial direction.
+    for side, other, name in ((LEFT, RIGHT, "knee_valgus_left_deg"),
+                              (RIGHT, LEFT, "knee_valgus_right_deg")):
+        medial = 1.0 if x[other.hip, 0] > x[side.hip, 0] else -1.0
+        put(name, (side.hip, side.knee, side.ankle),
+            lambda s=side, m=medial: frontal_knee_projection(x[s.hip], x[s.knee], x[s.ankle], m))
+
+
+def trunk_twist(world: FloatArray) -> float:
+    """Angle between the shoulder and hip lines about the trunk axis (world landmarks)."""
+    sh_l, sh_r = world[L.LEFT_SHOULDER], world[L.RIGHT_SHOULDER]
+    hp_l, hp_r = world[L.LEFT_HIP], world[L.RIGHT_HIP]
+    axis = midpoint(sh_l, sh_r) - midpoint(hp_l, hp_r)
+    norm = float(np.linalg.norm(axis))
+    if norm == 0:
+        return float("nan")
+    axis = axis / norm
+    sh = (sh_l - sh_r) - np.dot(sh_l - sh_r, axis) * axis
+    hp = (hp_l - hp_r) - np.dot(hp_l - hp_r, axis) * axis
+    return float(angle_between(sh, hp))
+
+
+def finalize(values: FloatArray) -> FloatArray:
+    """Derived values that must follow smoothing (e.g. the worse knee)."""
+    out = values.copy()
+    left = out[..., METRIC_INDEX["knee_valgus_left_deg"]]
+    right = out[..., METRIC_INDEX["knee_valgus_right_deg"]]
+    with np.errstate(invalid="ignore"):
+        out[..., METRIC_INDEX["knee_valgus_deg"]] = np.fmax(left, right)
+    return out

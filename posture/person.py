@@ -1,0 +1,149 @@
+"""Is there really a person? A gate between the pose model and everything else.
+
+MediaPipe Pose happily returns a full skeleton on footage of a hand or a cup
+(in one of our no-person clips on 59 % of frames). Those skeletons are
+collapsed: limbs far too short for the torso, a forearm a third of the upper
+arm, legs under half a metre long in the model's own metric estimate, and the
+shape jumps from frame to frame. The gate checks anatomical proportions each
+frame and asks for a short run of consistent frames before trusting a person.
+The ratios are loose anthropometric bounds (default values to calibrate), chosen
+so that foreshortened limbs of a real person in any view still pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from posture.geometry import FloatArray, distance, midpoint
+from posture.landmarks import FramePose
+from posture.landmarks import PoseLandmark as L
+
+# Segments whose 2-D lengths must stay consistent between consecutive frames.
+_SEGMENTS = (
+    (L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP),
+    (L.LEFT_SHOULDER, L.LEFT_HIP), (L.RIGHT_SHOULDER, L.RIGHT_HIP),
+    (L.LEFT_SHOULDER, L.LEFT_ELBOW), (L.LEFT_ELBOW, L.LEFT_WRIST),
+    (L.RIGHT_SHOULDER, L.RIGHT_ELBOW), (L.RIGHT_ELBOW, L.RIGHT_WRIST),
+    (L.LEFT_HIP, L.LEFT_KNEE), (L.LEFT_KNEE, L.LEFT_ANKLE),
+    (L.RIGHT_HIP, L.RIGHT_KNEE), (L.RIGHT_KNEE, L.RIGHT_ANKLE),
+    (L.NOSE, L.LEFT_SHOULDER), (L.NOSE, L.RIGHT_SHOULDER),
+)
+_CORE = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
+_EXTREMITIES = (L.LEFT_WRIST, L.RIGHT_WRIST, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE)
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    """Bounds of a plausible human body (defaults to calibrate; see module doc)."""
+
+    min_core_visibility: float = 0.5  # shoulders and hips
+    forearm_to_upper_arm: tuple[float, float] = (0.4, 2.0)  # longer of each side
+    min_limb_to_torso: float = 1.0  # longest arm or leg (2 segments) vs torso
+    head_to_torso: tuple[float, float] = (0.15, 0.9)  # nose to shoulder centre
+    min_world_leg_m: float = 0.5  # hip→knee→ankle in MediaPipe's metres: always implausible
+    weak_world_leg_m: float = 0.68  # … implausible when the limbs are also barely visible
+    weak_limb_visibility: float = 0.4  # mean visibility of wrists, knees and ankles
+    max_shape_change: float = 0.2  # median relative segment-length change per frame
+    frames_to_confirm: int = 2  # consistent plausible frames before trusting
+    max_gap_s: float = 0.5  # after a longer gap the person must be confirmed anew
+
+
+@dataclass(frozen=True)
+class GateResult:
+    detected: bool
+    plausible: bool  # this frame's skeleton, on its own, looks human
+    reason: str  # "" when detected; otherwise why not (for debugging and tests)
+
+
+def implausibility(pose: FramePose, config: GateConfig = GateConfig()) -> str:
+    """Why this skeleton is not a human body ("" when it is plausible)."""
+    x = pose.image[:, :2]
+    v = pose.visibility
+    if float(np.mean(v[list(_CORE)])) < config.min_core_visibility:
+        return "shoulders and hips not visible"
+    torso = float(distance(midpoint(x[L.LEFT_SHOULDER], x[L.RIGHT_SHOULDER]),
+                           midpoint(x[L.LEFT_HIP], x[L.RIGHT_HIP])))
+    if not np.isfinite(torso) or torso < 1.0:
+        return "no torso"
+
+    def seg(a: L, b: L) -> float:
+        return float(distance(x[a], x[b]))
+
+    upper = np.array([seg(L.LEFT_SHOULDER, L.LEFT_ELBOW), seg(L.RIGHT_SHOULDER, L.RIGHT_ELBOW)])
+    fore = np.array([seg(L.LEFT_ELBOW, L.LEFT_WRIST), seg(L.RIGHT_ELBOW, L.RIGHT_WRIST)])
+    thigh = np.array([seg(L.LEFT_HIP, L.LEFT_KNEE), seg(L.RIGHT_HIP, L.RIGHT_KNEE)])
+    shin = np.array([seg(L.LEFT_KNEE, L.LEFT_ANKLE), seg(L.RIGHT_KNEE, L.RIGHT_ANKLE)])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = float(np.max(fore / upper))
+    lo, hi = config.forearm_to_upper_arm
+    if not lo <= ratio <= hi:
+        return "forearm and upper arm out of proportion"
+    if max(float(np.max(upper + fore)), float(np.max(thigh + shin))) < config.min_limb_to_torso * torso:
+        return "limbs too short for the torso"
+    head = seg(L.NOSE, L.LEFT_SHOULDER) / 2 + seg(L.NOSE, L.RIGHT_SHOULDER) / 2
+    head_c = float(distance(x[L.NOSE], midpoint(x[L.LEFT_SHOULDER], x[L.RIGHT_SHOULDER])))
+    lo, hi = config.head_to_torso
+    if not lo * torso <= min(head, head_c) and head_c <= hi * torso:
+        return "head out of proportion"
+    if pose.world is not None:
+        w = pose.world
+        leg = max(float(np.sum(np.linalg.norm(w[list(ch[:-1])] - w[list(ch[1:])], axis=1)))
+                  for ch in ((L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
+                             (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE)))
+        limb_vis = float(np.mean(v[list(_EXTREMITIES)]))
+        if leg < config.min_world_leg_m or (
+                leg < config.weak_world_leg_m and limb_vis < config.weak_limb_visibility):
+            return "legs too short in the metric estimate"
+    return ""
+
+
+def segment_lengths(pose: FramePose) -> FloatArray:
+    x = pose.image[:, :2]
+    return np.array([float(distance(x[a], x[b])) for a, b in _SEGMENTS])
+
+
+class PersonGate:
+    """Stateful gate: a person is detected after a short run of plausible, consistent frames."""
+
+    def __init__(self, config: GateConfig = GateConfig()) -> None:
+        self.config = config
+        self._evidence = 0
+        self._prev_lengths: FloatArray | None = None
+        self._prev_t = -np.inf
+
+    def reset(self) -> None:
+        self._evidence = 0
+        self._prev_lengths = None
+        self._prev_t = -np.inf
+
+    def update(self, pose: FramePose | None, t: float) -> GateResult:
+        cfg = self.config
+        if pose is None:
+            self._evidence = max(self._evidence - 1, 0)
+            self._prev_lengths = None
+            return GateResult(False, False, "no pose found")
+        if t - self._prev_t > cfg.max_gap_s:
+            self._evidence = 0
+            self._prev_lengths = None
+        self._prev_t = t
+        reason = implausibility(pose, cfg)
+        lengths = segment_lengths(pose)
+        consistent = False
+        if self._prev_lengths is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                change = np.nanmedian(np.abs(lengths / self._prev_lengths - 1.0))
+            consistent = bool(change < cfg.max_shape_change)
+        self._prev_lengths = lengths
+        cap = cfg.frames_to_confirm + 4
+        if reason:
+            self._evidence = max(self._evidence - 3, -cap)
+            return GateResult(False, False, reason)
+        if consistent:
+            self._evidence = min(self._evidence + 1, cap)
+        else:
+            self._evidence = min(self._evidence, cfg.frames_to_confirm - 1)
+        if self._evidence >= cfg.frames_to_confirm:
+            return GateResult(True, True, "")
+        return GateResult(False, True, "confirming person")

@@ -1,0 +1,123 @@
+"""Offline analysis: a recording (or photo) in, per-frame results and a session out.
+
+The chain is the live coach's chain (``FrameAnalyzer`` then the ``Assessor``);
+the only offline difference is the smoothing, which may look ahead in time
+(zero-lag Butterworth) because the whole clip is known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from posture.filters import zero_lag_smooth
+from posture.frame_analyzer import FrameAnalyzer, FrameRecord
+from posture.landmarks import FramePose
+from posture.metrics import FloatArray, FrameMetrics, finalize
+from posture.video import MediaInfo, open_media
+from posture.view import ViewState
+
+if TYPE_CHECKING:
+    from posture.assess import Assessor, FrameAssessment, SessionResult
+
+ProgressFn = Callable[[int, int], None]  # (frames done, frames expected; 0 if unknown)
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """What a user may choose for an offline analysis."""
+
+    activity: str = "auto"
+    profile: str | Path | None = None
+    user_height_cm: float | None = None
+    model_complexity: int = 1
+    analysis_fps: float | None = None  # None = every frame; e.g. 10 for sitting
+    smoothing_hz: float = 6.0  # zero-lag Butterworth cut-off (criteria doc §7)
+    assessor_kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class FrameResult:
+    index: int
+    t: float
+    detected: bool
+    view: ViewState
+    metrics: FrameMetrics
+    assessment: FrameAssessment | None
+    pose: FramePose | None
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    info: MediaInfo
+    options: AnalysisOptions
+    frames: tuple[FrameResult, ...]
+    session: SessionResult | None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def activity(self) -> str:
+        if self.session is not None:
+            return self.session.activity
+        return self.options.activity
+
+    @property
+    def detected_fraction(self) -> float:
+        if not self.frames:
+            return 0.0
+        return sum(f.detected for f in self.frames) / len(self.frames)
+
+
+def _default_assessor(options: AnalysisOptions) -> Assessor:
+    from posture.assess import Assessor
+
+    return Assessor(activity=options.activity, profile=options.profile,
+                    user_height_cm=options.user_height_cm, **options.assessor_kwargs)
+
+
+def smooth_records(records: list[FrameRecord], fps: float, cutoff_hz: float) -> FloatArray:
+    """Zero-lag smoothing of every metric over each run of detected frames."""
+    if not records:
+        return np.empty((0, 0))
+    raw = np.vstack([r.raw for r in records])
+    return finalize(zero_lag_smooth(raw, fps, cutoff_hz))
+
+
+def analyze_video(path: str | Path, options: AnalysisOptions = AnalysisOptions(), *,
+                  progress: ProgressFn | None = None,
+                  assessor_factory: Callable[[AnalysisOptions], Any] | None = None) -> Analysis:
+    """Analyse a recording or photo. Raises a ``MediaError`` for unreadable input."""
+    records: list[FrameRecord] = []
+    with open_media(path) as source:
+        info = source.info
+        analyzer = FrameAnalyzer(static_image=info.kind == "image",
+                                 model_complexity=options.model_complexity)
+        try:
+            step = 1.0 / options.analysis_fps if options.analysis_fps else 0.0
+            next_t = -np.inf
+            for frame in source:
+                if frame.t + 1e-6 < next_t:
+                    continue
+                next_t = frame.t + step
+                record = analyzer.update(frame.image, frame.t)
+                records.append(FrameRecord(frame.index, frame.t, record.detected, record.gate,
+                                           record.view, record.pose, record.raw))
+                if progress is not None:
+                    progress(frame.index + 1, info.frames)
+        finally:
+            analyzer.close()
+        warnings = tuple(getattr(source, "warnings", ()))
+    rate = options.analysis_fps or info.fps or 30.0
+    smoothed = smooth_records(records, min(rate, info.fps or rate), options.smoothing_hz)
+    assessor = (assessor_factory or _default_assessor)(options)
+    frames: list[FrameResult] = []
+    for i, r in enumerate(records):
+        metrics = FrameMetrics(r.t, r.detected, r.view, smoothed[i])
+        assessment = assessor.update(metrics)
+        frames.append(FrameResult(r.index, r.t, r.detected, r.view, metrics, assessment, r.pose))
+    session = assessor.finish()
+    return Analysis(info, options, tuple(frames), session, warnings)

@@ -1,0 +1,130 @@
+"""Which way is the camera looking at the person? Side, front or oblique.
+
+A 2-D angle is valid only from the view it assumes (sagittal angles need a
+side view, frontal ones a front view), so every frame gets a view label. The
+body's yaw comes from MediaPipe's metric world landmarks: the angle of the
+shoulder and hip lines in the camera's horizontal (x–z) plane. On our
+synthetic renders it reads side views at 75–90°, 30–40° obliques at 25–38°
+and front views within 13°. A new label must hold for ``dwell_s`` and clear a
+hysteresis margin before it replaces the old one, so the view never flickers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from posture.geometry import distance, midpoint
+from posture.landmarks import FramePose
+from posture.landmarks import PoseLandmark as L
+
+View = Literal["side_left", "side_right", "front", "oblique", "unknown"]
+SAGITTAL_VIEWS: frozenset[str] = frozenset({"side_left", "side_right", "oblique"})
+FRONTAL_VIEWS: frozenset[str] = frozenset({"front"})
+
+
+@dataclass(frozen=True)
+class ViewConfig:
+    """Yaw bands in degrees (0 = facing the camera, 90 = side-on); defaults to calibrate."""
+
+    front_max: float = 25.0
+    side_min: float = 60.0
+    margin: float = 4.0  # hysteresis: leave a band only this far beyond its edge
+    dwell_s: float = 0.3  # a new view must persist this long
+
+
+@dataclass(frozen=True)
+class ViewState:
+    view: View
+    near_side: Literal["left", "right"]  # side of the body nearer the camera
+    yaw_deg: float  # folded to [0, 90]; NaN when unknown
+    facing_away: bool
+
+
+def body_yaw(pose: FramePose) -> tuple[float, float]:
+    """(yaw in [0, 90], signed depth difference left − right); NaN if not measurable."""
+    if pose.world is not None:
+        w = pose.world
+        yaws = []
+        for a, b in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
+            d = w[a] - w[b]
+            yaws.append(np.degrees(np.arctan2(abs(d[2]), d[0])))  # 0 facing, 180 back to camera
+        raw = float(np.mean(yaws))
+        dz = float((w[L.LEFT_SHOULDER, 2] + w[L.LEFT_HIP, 2])
+                   - (w[L.RIGHT_SHOULDER, 2] + w[L.RIGHT_HIP, 2]))
+        return (raw if raw <= 90 else 180.0 - raw), dz
+    # Without world landmarks: shoulder width against torso length (frontal ≈ 0.7).
+    x = pose.image
+    torso = float(distance(midpoint(x[L.LEFT_SHOULDER], x[L.RIGHT_SHOULDER])[:2],
+                           midpoint(x[L.LEFT_HIP], x[L.RIGHT_HIP])[:2]))
+    width = float(distance(x[L.LEFT_SHOULDER, :2], x[L.RIGHT_SHOULDER, :2]))
+    if torso <= 0:
+        return float("nan"), float("nan")
+    ratio = min(width / (0.7 * torso), 1.0)
+    dz = float(x[L.LEFT_SHOULDER, 2] - x[L.RIGHT_SHOULDER, 2])
+    return float(np.degrees(np.arccos(ratio))), dz
+
+
+def classify(yaw: float, current: View, config: ViewConfig = ViewConfig()) -> View:
+    """Label for a yaw, keeping ``current`` while the yaw is within its margin."""
+    if not np.isfinite(yaw):
+        return "unknown"
+    m = config.margin
+    if current == "front" and yaw < config.front_max + m:
+        return "front"
+    if current in ("side_left", "side_right") and yaw > config.side_min - m:
+        return current
+    if current == "oblique" and config.front_max - m < yaw < config.side_min + m:
+        return "oblique"
+    if yaw < config.front_max:
+        return "front"
+    if yaw > config.side_min:
+        return "side_left"  # the caller picks the side
+    return "oblique"
+
+
+class ViewTracker:
+    """Stateful view classifier with hysteresis and a minimum dwell time."""
+
+    def __init__(self, config: ViewConfig = ViewConfig()) -> None:
+        self.config = config
+        self.reset()
+
+    def reset(self) -> None:
+        self._state = ViewState("unknown", "left", float("nan"), False)
+        self._candidate: View = "unknown"
+        self._candidate_since = 0.0
+
+    @property
+    def state(self) -> ViewState:
+        return self._state
+
+    def update(self, pose: FramePose | None, t: float) -> ViewState:
+        if pose is None:
+            # Keep the last view through a short gap; the person gate decides detection.
+            return self._state
+        yaw, dz = body_yaw(pose)
+        near: Literal["left", "right"] = "left" if dz < 0 else "right"
+        facing_away = False
+        if pose.world is not None:
+            d = pose.world[L.LEFT_HIP] - pose.world[L.RIGHT_HIP]
+            facing_away = bool(d[0] < 0)
+        label = classify(yaw, self._state.view, self.config)
+        if label == "side_left":
+            label = "side_left" if near == "left" else "side_right"
+        if label == self._state.view or self._state.view == "unknown":
+            self._candidate = label
+            self._candidate_since = t
+            self._state = ViewState(label, near, yaw, facing_away)
+            return self._state
+        if label != self._candidate:
+            self._candidate = label
+            self._candidate_since = t
+        if t - self._candidate_since >= self.config.dwell_s:
+            self._state = ViewState(label, near, yaw, facing_away)
+        else:
+            self._state = ViewState(self._state.view, self._state.near_side, yaw,
+                                    self._state.facing_away)
+        return self._state

@@ -1,0 +1,162 @@
+"""Person gate, view tracker and the metric table on the posable synthetic skeleton."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from synthetic_pose import make_pose
+
+from posture.frame_analyzer import FrameAnalyzer
+from posture.landmarks import FramePose
+from posture.landmarks import PoseLandmark as L
+from posture.metrics import METRIC_NAMES, compute_metrics
+from posture.person import PersonGate, implausibility
+from posture.view import ViewState, ViewTracker, classify
+
+
+def _view(pose: FramePose) -> ViewState:
+    return ViewTracker().update(pose, 0.0)
+
+
+def _metrics(pose: FramePose) -> dict[str, float]:
+    return dict(zip(METRIC_NAMES, compute_metrics(pose, _view(pose)).tolist(), strict=True))
+
+
+@pytest.mark.parametrize("yaw", [0, 180, 45, 135, 20])
+@pytest.mark.parametrize(("trunk", "neck", "thigh", "shin"),
+                         [(0, 10, 0, 0), (25, 45, 90, 10), (-15, 0, 85, 0), (60, 60, 20, 10)])
+def test_sagittal_angles_match_the_posed_skeleton(yaw, trunk, neck, thigh, shin):
+    m = _metrics(make_pose(yaw=yaw, trunk_lean=trunk, neck_lean=neck, thigh=thigh, shin=shin))
+    assert m["trunk_inclination_deg"] == pytest.approx(abs(trunk), abs=0.5)
+    assert m["trunk_lean_deg"] == pytest.approx(trunk, abs=0.5)
+    assert m["neck_inclination_deg"] == pytest.approx(abs(neck), abs=0.5)
+    hip_expected = 180 - abs(trunk + thigh) if trunk + thigh <= 180 else 0
+    assert m["hip_angle_deg"] == pytest.approx(hip_expected, abs=0.5)
+    assert m["knee_angle_deg"] == pytest.approx(180 - (thigh + shin), abs=0.5)
+
+
+def test_front_view_has_no_sagittal_angles_but_frontal_ones():
+    m = _metrics(make_pose(yaw=90, trunk_lean=20, lateral_tilt=12))
+    for name in ("trunk_inclination_deg", "neck_inclination_deg", "hip_angle_deg",
+                 "knee_angle_deg"):
+        assert math.isnan(m[name]), name
+    assert m["trunk_lateral_tilt_deg"] == pytest.approx(12, abs=0.5)
+    assert m["shoulder_tilt_deg"] == pytest.approx(-12, abs=0.5)  # the left shoulder drops
+
+
+def test_knee_valgus_is_positive_for_caving_knees_in_front_view():
+    m = _metrics(make_pose(yaw=90, thigh=60, shin=20, valgus=12))
+    assert m["knee_valgus_left_deg"] > 5 and m["knee_valgus_right_deg"] > 5
+    m0 = _metrics(make_pose(yaw=90, thigh=60, shin=20))
+    assert abs(m0["knee_valgus_deg"]) < 1
+
+
+def test_low_visibility_makes_metrics_nan():
+    pose = make_pose(yaw=0, trunk_lean=20)
+    vis = pose.visibility.copy()
+    vis[[L.LEFT_HIP]] = 0.1
+    hidden = dataclasses.replace(pose, visibility=vis)
+    m = dict(zip(METRIC_NAMES, compute_metrics(hidden, _view(pose)).tolist(), strict=True))
+    assert math.isnan(m["trunk_inclination_deg"]) and math.isnan(m["hip_angle_deg"])
+    assert math.isfinite(m["neck_inclination_deg"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-30, 60), st.floats(0.5, 2.0), st.floats(-100, 100))
+def test_metrics_invariant_to_image_scale_and_shift(trunk, scale, shift):
+    pose = make_pose(yaw=0, trunk_lean=trunk, neck_lean=20, thigh=40, shin=10)
+    moved = dataclasses.replace(pose, image=pose.image * scale + np.array([shift, shift, 0.0]))
+    a = compute_metrics(pose, _view(pose))
+    b = compute_metrics(moved, _view(moved))
+    angles = [i for i, n in enumerate(METRIC_NAMES) if n.endswith("_deg")]
+    assert np.allclose(a[angles], b[angles], atol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize(("yaw", "view", "near"), [
+    (0, "side_left", "left"), (180, "side_right", "right"), (90, "front", None),
+    (45, "oblique", "left"), (135, "oblique", "right"), (270, "front", None),
+])
+def test_view_classification(yaw, view, near):
+    state = _view(make_pose(yaw=yaw))
+    assert state.view == view
+    if near:
+        assert state.near_side == near
+
+
+def test_view_hysteresis_and_dwell_prevent_flicker():
+    tracker = ViewTracker()
+    t = 0.0
+    views = []
+    # Yaw alternating around the front/oblique boundary (25°) each frame.
+    for i in range(60):
+        yaw_from_front = 23 if i % 2 else 28
+        views.append(tracker.update(make_pose(yaw=90 - yaw_from_front), t).view)
+        t += 1 / 30
+    assert len(set(views)) == 1
+    # A real turn is followed after the dwell time.
+    for _ in range(15):
+        last = tracker.update(make_pose(yaw=0), t).view
+        t += 1 / 30
+    assert last == "side_left"
+
+
+def test_classify_margins():
+    assert classify(27.0, "front") == "front"  # inside the margin: stay
+    assert classify(27.0, "unknown") == "oblique"
+    assert classify(float("nan"), "front") == "unknown"
+
+
+def test_gate_accepts_a_person_after_confirmation_and_rejects_collapsed_skeletons():
+    gate = PersonGate()
+    results = [gate.update(make_pose(t=i / 30, trunk_lean=10), i / 30) for i in range(5)]
+    assert not results[0].detected and all(r.detected for r in results[2:])
+    pose = make_pose(trunk_lean=10)
+    # Shrink the limbs towards the torso: what MediaPipe returns on a hand.
+    img = pose.image.copy()
+    centre = img[[L.LEFT_HIP, L.RIGHT_HIP]].mean(axis=0)
+    limbs = [L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST, L.LEFT_KNEE,
+             L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE]
+    img[limbs] = centre + (img[limbs] - centre) * 0.3
+    collapsed = dataclasses.replace(pose, image=img)
+    assert implausibility(collapsed) != ""
+    assert implausibility(pose) == ""
+    assert not gate.update(collapsed, 1.0).detected
+
+
+def test_gate_resets_after_a_gap_and_on_missing_poses():
+    gate = PersonGate()
+    for i in range(5):
+        gate.update(make_pose(), i / 30)
+    assert not gate.update(None, 0.2).detected
+    assert not gate.update(make_pose(), 2.0).detected  # must confirm anew after a long gap
+    assert not gate.update(make_pose(), 2.03).detected
+    assert gate.update(make_pose(), 2.06).detected  # three consistent frames confirm
+
+
+class _ScriptedBackend:
+    """A pose backend that replays poses, for driving the whole chain without a model."""
+
+    def __init__(self, poses: list[FramePose | None]) -> None:
+        self.poses = iter(poses)
+
+    def process(self, image_rgb: np.ndarray, t: float) -> FramePose | None:
+        return next(self.poses)
+
+    def close(self) -> None:
+        pass
+
+
+def test_frame_analyzer_chain_reports_nan_metrics_until_detected():
+    poses = [make_pose(t=i / 30, trunk_lean=15) for i in range(4)]
+    chain = FrameAnalyzer(backend=_ScriptedBackend([*poses, None]))
+    image = np.zeros((480, 640, 3), np.uint8)
+    records = [chain.update(image, i / 30) for i in range(5)]
+    assert [r.detected for r in records] == [False, False, True, True, False]
+    assert np.isnan(records[0].raw).all()
+    assert records[3].raw[METRIC_NAMES.index("trunk_inclination_deg")] == pytest.approx(15, abs=.5)
+    assert records[4].view.view == "unknown"
