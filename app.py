@@ -1,7 +1,8 @@
-"""Placeholder Streamlit entry point; the real app replaces this file."""
+"""Streamlit entry point: ``streamlit run app.py`` (see ``make run``).
 
-import streamlit as st
+The pages live in ``posture_app/``; this file stays a thin entry point.
+"""
 
-st.set_page_config(page_title="Posture coach", layout="wide")
-st.title("Posture coach")
-st.info("The app is being built. Meanwhile: `posture analyze clip.mp4 --activity lifting`.")
+from posture_app.main import run
+
+run()

@@ -18,17 +18,28 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="posture", description=__doc__)
     p.add_argument("--version", action="version", version=f"posture {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
-    a = sub.add_parser("analyze", help="analyse a recorded video or a photo",
-                       description="Analyse a recording or photo and write report.json, "
-                                   "frames.csv and an annotated video into --out.")
+    a = sub.add_parser(
+        "analyze",
+        help="analyse a recorded video or a photo",
+        description="Analyse a recording or photo and write report.json, "
+        "frames.csv and an annotated video into --out.",
+    )
     a.add_argument("media", type=Path, help="video (mp4, mov, avi, webm, …) or photo")
-    a.add_argument("--activity", choices=ACTIVITIES, default="auto",
-                   help="what the person is doing (default: detect it)")
+    a.add_argument(
+        "--activity",
+        choices=ACTIVITIES,
+        default="auto",
+        help="what the person is doing (default: detect it)",
+    )
     a.add_argument("--out", type=Path, default=Path("results"), help="output folder")
     a.add_argument("--profile", type=Path, help="custom rule profile (TOML)")
     a.add_argument("--height-cm", type=float, help="the person's height, for load distance")
-    a.add_argument("--rate", type=float, metavar="HZ",
-                   help="analyse at most this many frames per second (e.g. 10 for sitting)")
+    a.add_argument(
+        "--rate",
+        type=float,
+        metavar="HZ",
+        help="analyse at most this many frames per second (e.g. 10 for sitting)",
+    )
     a.add_argument("--no-video", action="store_true", help="skip the annotated video")
     a.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -42,17 +53,22 @@ def _analyze(args: argparse.Namespace) -> int:
     from posture.report import write_csv, write_report
 
     if args.height_cm is not None and not 50 <= args.height_cm <= 250:
-        raise PostureError(f"A height of {args.height_cm:g} cm is not plausible; "
-                           "give it in centimetres, e.g. --height-cm 172.")
-    options = AnalysisOptions(activity=args.activity, profile=args.profile,
-                              user_height_cm=args.height_cm, analysis_fps=args.rate)
+        raise PostureError(
+            f"A height of {args.height_cm:g} cm is not plausible; "
+            "give it in centimetres, e.g. --height-cm 172."
+        )
+    options = AnalysisOptions(
+        activity=args.activity,
+        profile=args.profile,
+        user_height_cm=args.height_cm,
+        analysis_fps=args.rate,
+    )
     bar = tqdm(desc="Analysing", unit="frame", disable=args.quiet, file=sys.stderr)
 
     def progress(done: int, total: int) -> None:
         if total and bar.total != total:
             bar.total = total
-        bar.n = done
-        bar.refresh()
+        bar.update(done - bar.n)  # tqdm throttles the redraws
 
     try:
         analysis = analyze_video(args.media, options, progress=progress)
@@ -64,12 +80,16 @@ def _analyze(args: argparse.Namespace) -> int:
         if analysis.info.kind == "image":
             written.append(render_image(analysis, out / "annotated.png"))
         else:
-            vbar = tqdm(desc="Drawing", unit="frame", disable=args.quiet, file=sys.stderr,
-                        total=analysis.info.frames or None)
+            vbar = tqdm(
+                desc="Drawing",
+                unit="frame",
+                disable=args.quiet,
+                file=sys.stderr,
+                total=analysis.info.frames or None,
+            )
 
             def vprogress(done: int, total: int) -> None:
-                vbar.n = done
-                vbar.refresh()
+                vbar.update(done - vbar.n)
 
             try:
                 written.append(render_video(analysis, out / "annotated.mp4", vprogress))
@@ -78,15 +98,22 @@ def _analyze(args: argparse.Namespace) -> int:
     for w in analysis.warnings:
         print(f"Note: {w}", file=sys.stderr)
     if analysis.detected_fraction == 0:
-        print(f"No person was found in {args.media.name}: check that the whole body is in "
-              "view and well lit.", file=sys.stderr)
+        print(
+            f"No person was found in {args.media.name}: check that the whole body is in "
+            "view and well lit.",
+            file=sys.stderr,
+        )
     session = analysis.session
     summary = session.summary if session is not None else {}
-    print(f"Analysed {len(analysis.frames)} frames of {args.media.name} "
-          f"({analysis.activity}); person detected in {analysis.detected_fraction:.0%} of them.")
+    print(
+        f"Analysed {len(analysis.frames)} frames of {args.media.name} "
+        f"({analysis.activity}); person detected in {analysis.detected_fraction:.0%} of them."
+    )
     if summary.get("score") is not None:
-        print(f"Score: {summary['score']}/100; events: {len(session.events) if session else 0}; "
-              f"reps: {len(session.reps) if session else 0}.")
+        print(
+            f"Score: {summary['score']}/100; events: {len(session.events) if session else 0}; "
+            f"reps: {len(session.reps) if session else 0}."
+        )
     for path in written:
         print(f"  wrote {path}")
     return EXIT_OK

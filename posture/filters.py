@@ -23,8 +23,13 @@ class OneEuroFilter:
     NaN handling on a whole metric vector per frame. Time is passed in.
     """
 
-    def __init__(self, min_cutoff: float = 1.0, beta: float = 0.05, d_cutoff: float = 1.0,
-                 max_gap_s: float = 0.5) -> None:
+    def __init__(
+        self,
+        min_cutoff: float = 1.0,
+        beta: float = 0.05,
+        d_cutoff: float = 1.0,
+        max_gap_s: float = 0.5,
+    ) -> None:
         self.min_cutoff = min_cutoff
         self.beta = beta
         self.d_cutoff = d_cutoff
@@ -76,8 +81,9 @@ def _runs(valid: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
-def zero_lag_smooth(values: npt.ArrayLike, fps: float, cutoff_hz: float = 6.0,
-                    order: int = 2) -> FloatArray:
+def zero_lag_smooth(
+    values: npt.ArrayLike, fps: float, cutoff_hz: float = 6.0, order: int = 2
+) -> FloatArray:
     """Zero-phase Butterworth low-pass per gap-free run (offline reports only).
 
     ``filtfilt`` looks ahead in time, so it can never be used live. Runs too short

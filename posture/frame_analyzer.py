@@ -33,11 +33,18 @@ class FrameRecord:
 class FrameAnalyzer:
     """Stateful per-stream chain; ``update(image, t)`` returns a ``FrameRecord``."""
 
-    def __init__(self, backend: PoseBackend | None = None, static_image: bool = False,
-                 model_complexity: int = 1, gate: GateConfig = GateConfig(),
-                 view: ViewConfig = ViewConfig(), metrics: MetricsConfig = MetricsConfig()) -> None:
-        self.backend: PoseBackend = backend or MediaPipePose(model_complexity=model_complexity,
-                                                             static_image=static_image)
+    def __init__(
+        self,
+        backend: PoseBackend | None = None,
+        static_image: bool = False,
+        model_complexity: int = 1,
+        gate: GateConfig = GateConfig(),
+        view: ViewConfig = ViewConfig(),
+        metrics: MetricsConfig = MetricsConfig(),
+    ) -> None:
+        self.backend: PoseBackend = backend or MediaPipePose(
+            model_complexity=model_complexity, static_image=static_image
+        )
         self.gate = PersonGate(gate)
         if static_image:
             # A photo is one frame: no run of frames can confirm the person.

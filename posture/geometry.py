@@ -57,7 +57,9 @@ def joint_angle(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> FloatArray:
 
 def inclination(lower: ArrayLike, upper: ArrayLike) -> FloatArray:
     """Angle of the segment lower→upper from image vertical (0 = upright), unsigned."""
-    seg = np.asarray(upper, dtype=np.float64)[..., :2] - np.asarray(lower, dtype=np.float64)[..., :2]
+    seg = (
+        np.asarray(upper, dtype=np.float64)[..., :2] - np.asarray(lower, dtype=np.float64)[..., :2]
+    )
     return angle_between(seg, np.broadcast_to(UP, seg.shape))
 
 
@@ -67,7 +69,9 @@ def signed_inclination(lower: ArrayLike, upper: ArrayLike, forward_sign: ArrayLi
     ``forward_sign`` is +1 when the person faces image +x and -1 when they face
     -x; the sign turns a mirror-dependent image angle into "forward" vs "back".
     """
-    seg = np.asarray(upper, dtype=np.float64)[..., :2] - np.asarray(lower, dtype=np.float64)[..., :2]
+    seg = (
+        np.asarray(upper, dtype=np.float64)[..., :2] - np.asarray(lower, dtype=np.float64)[..., :2]
+    )
     unsigned = angle_between(seg, np.broadcast_to(UP, seg.shape))
     direction = np.sign(seg[..., 0] * np.asarray(forward_sign, dtype=np.float64))
     return unsigned * np.where(direction == 0, 1.0, direction)
@@ -79,7 +83,10 @@ def line_tilt(p_left: ArrayLike, p_right: ArrayLike) -> FloatArray:
     Positive when the person's left point is higher in the image. Direction-free,
     so it reads the same whether the person faces the camera or turns away.
     """
-    d = np.asarray(p_left, dtype=np.float64)[..., :2] - np.asarray(p_right, dtype=np.float64)[..., :2]
+    d = (
+        np.asarray(p_left, dtype=np.float64)[..., :2]
+        - np.asarray(p_right, dtype=np.float64)[..., :2]
+    )
     dx = np.abs(d[..., 0])
     # y grows downwards: left higher means d_y < 0.
     deg = np.degrees(np.arctan2(-d[..., 1], dx))
@@ -91,12 +98,14 @@ def midpoint(a: ArrayLike, b: ArrayLike) -> FloatArray:
 
 
 def distance(a: ArrayLike, b: ArrayLike) -> FloatArray:
-    return np.asarray(np.linalg.norm(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64),
-                                     axis=-1))
+    return np.asarray(
+        np.linalg.norm(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64), axis=-1)
+    )
 
 
-def frontal_knee_projection(hip: ArrayLike, knee: ArrayLike, ankle: ArrayLike,
-                            medial_sign: ArrayLike) -> FloatArray:
+def frontal_knee_projection(
+    hip: ArrayLike, knee: ArrayLike, ankle: ArrayLike, medial_sign: ArrayLike
+) -> FloatArray:
     """Frontal-plane projection angle (FPPA) deviation in degrees, + = valgus.
 
     180° minus the hip–knee–ankle angle, signed by whether the knee lies

@@ -74,27 +74,66 @@ class Side:
     foot_index: PoseLandmark
 
 
-LEFT = Side("left", L.LEFT_EAR, L.LEFT_EYE, L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST,
-            L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX)
-RIGHT = Side("right", L.RIGHT_EAR, L.RIGHT_EYE, L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST,
-             L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX)
+LEFT = Side(
+    "left",
+    L.LEFT_EAR,
+    L.LEFT_EYE,
+    L.LEFT_SHOULDER,
+    L.LEFT_ELBOW,
+    L.LEFT_WRIST,
+    L.LEFT_HIP,
+    L.LEFT_KNEE,
+    L.LEFT_ANKLE,
+    L.LEFT_HEEL,
+    L.LEFT_FOOT_INDEX,
+)
+RIGHT = Side(
+    "right",
+    L.RIGHT_EAR,
+    L.RIGHT_EYE,
+    L.RIGHT_SHOULDER,
+    L.RIGHT_ELBOW,
+    L.RIGHT_WRIST,
+    L.RIGHT_HIP,
+    L.RIGHT_KNEE,
+    L.RIGHT_ANKLE,
+    L.RIGHT_HEEL,
+    L.RIGHT_FOOT_INDEX,
+)
 SIDES = {"left": LEFT, "right": RIGHT}
 
 # Skeleton edges for drawing, grouped by the body segment they belong to so the
 # overlay can colour a segment by the rule that judges it.
 SEGMENT_EDGES: dict[str, tuple[tuple[PoseLandmark, PoseLandmark], ...]] = {
-    "head": ((L.LEFT_EAR, L.LEFT_EYE), (L.RIGHT_EAR, L.RIGHT_EYE), (L.LEFT_EYE, L.NOSE),
-             (L.RIGHT_EYE, L.NOSE)),
+    "head": (
+        (L.LEFT_EAR, L.LEFT_EYE),
+        (L.RIGHT_EAR, L.RIGHT_EYE),
+        (L.LEFT_EYE, L.NOSE),
+        (L.RIGHT_EYE, L.NOSE),
+    ),
     "neck": ((L.LEFT_SHOULDER, L.LEFT_EAR), (L.RIGHT_SHOULDER, L.RIGHT_EAR)),
-    "trunk": ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP),
-              (L.LEFT_SHOULDER, L.LEFT_HIP), (L.RIGHT_SHOULDER, L.RIGHT_HIP)),
-    "arms": ((L.LEFT_SHOULDER, L.LEFT_ELBOW), (L.LEFT_ELBOW, L.LEFT_WRIST),
-             (L.RIGHT_SHOULDER, L.RIGHT_ELBOW), (L.RIGHT_ELBOW, L.RIGHT_WRIST)),
+    "trunk": (
+        (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
+        (L.LEFT_HIP, L.RIGHT_HIP),
+        (L.LEFT_SHOULDER, L.LEFT_HIP),
+        (L.RIGHT_SHOULDER, L.RIGHT_HIP),
+    ),
+    "arms": (
+        (L.LEFT_SHOULDER, L.LEFT_ELBOW),
+        (L.LEFT_ELBOW, L.LEFT_WRIST),
+        (L.RIGHT_SHOULDER, L.RIGHT_ELBOW),
+        (L.RIGHT_ELBOW, L.RIGHT_WRIST),
+    ),
     "thighs": ((L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_HIP, L.RIGHT_KNEE)),
     "shins": ((L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_KNEE, L.RIGHT_ANKLE)),
-    "feet": ((L.LEFT_ANKLE, L.LEFT_HEEL), (L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
-             (L.LEFT_ANKLE, L.LEFT_FOOT_INDEX), (L.RIGHT_ANKLE, L.RIGHT_HEEL),
-             (L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX), (L.RIGHT_ANKLE, L.RIGHT_FOOT_INDEX)),
+    "feet": (
+        (L.LEFT_ANKLE, L.LEFT_HEEL),
+        (L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
+        (L.LEFT_ANKLE, L.LEFT_FOOT_INDEX),
+        (L.RIGHT_ANKLE, L.RIGHT_HEEL),
+        (L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX),
+        (L.RIGHT_ANKLE, L.RIGHT_FOOT_INDEX),
+    ),
 }
 
 

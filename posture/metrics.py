@@ -8,9 +8,11 @@ rule can never judge a number the camera could not see.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -60,27 +62,51 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("shin_lean_deg", "deg", "sagittal", "ankle→knee vs vertical, + knee ahead"),
     MetricSpec("thigh_inclination_deg", "deg", "sagittal", "knee→hip vs vertical, 90 = level"),
     MetricSpec("trunk_minus_shin_deg", "deg", "sagittal", "trunk lean minus shin lean"),
-    MetricSpec("knee_hyperextension_deg", "deg", "sagittal",
-               "degrees past straight with the knee behind the hip–ankle line"),
-    MetricSpec("squat_depth_ratio", "ratio", "sagittal",
-               "hip below knee, in thigh lengths (0 = parallel, + = below)"),
+    MetricSpec(
+        "knee_hyperextension_deg",
+        "deg",
+        "sagittal",
+        "degrees past straight with the knee behind the hip–ankle line",
+    ),
+    MetricSpec(
+        "squat_depth_ratio",
+        "ratio",
+        "sagittal",
+        "hip below knee, in thigh lengths (0 = parallel, + = below)",
+    ),
     MetricSpec("heel_rise_deg", "deg", "sagittal", "heel→toe vs horizontal, + heel up"),
-    MetricSpec("load_distance_ratio", "ratio", "sagittal",
-               "horizontal wrist–ankle distance / body height (NIOSH H proxy)"),
-    MetricSpec("wrist_height_ratio", "ratio", "sagittal",
-               "wrist height above the ankle / body height (NIOSH V proxy)"),
+    MetricSpec(
+        "load_distance_ratio",
+        "ratio",
+        "sagittal",
+        "horizontal wrist–ankle distance / body height (NIOSH H proxy)",
+    ),
+    MetricSpec(
+        "wrist_height_ratio",
+        "ratio",
+        "sagittal",
+        "wrist height above the ankle / body height (NIOSH V proxy)",
+    ),
     MetricSpec("upper_arm_flexion_deg", "deg", "sagittal", "shoulder→elbow vs trunk line"),
     MetricSpec("elbow_angle_deg", "deg", "sagittal", "shoulder–elbow–wrist, 180 = straight"),
     MetricSpec("shoulder_tilt_deg", "deg", "frontal", "shoulder line vs horizontal, + left up"),
     MetricSpec("hip_tilt_deg", "deg", "frontal", "hip line vs horizontal, + left up"),
     MetricSpec("head_tilt_deg", "deg", "frontal", "ear line vs horizontal, + left up"),
-    MetricSpec("trunk_lateral_tilt_deg", "deg", "frontal",
-               "mid-hip→mid-shoulder vs vertical, + towards the person's left"),
+    MetricSpec(
+        "trunk_lateral_tilt_deg",
+        "deg",
+        "frontal",
+        "mid-hip→mid-shoulder vs vertical, + towards the person's left",
+    ),
     MetricSpec("knee_valgus_left_deg", "deg", "frontal", "left knee FPPA deviation, + valgus"),
     MetricSpec("knee_valgus_right_deg", "deg", "frontal", "right knee FPPA deviation, + valgus"),
     MetricSpec("knee_valgus_deg", "deg", "frontal", "larger of the two knees' valgus"),
-    MetricSpec("trunk_twist_deg", "deg", "any",
-               "shoulder line vs hip line about the trunk axis (3-D, noisy; front/oblique)"),
+    MetricSpec(
+        "trunk_twist_deg",
+        "deg",
+        "any",
+        "shoulder line vs hip line about the trunk axis (3-D, noisy; front/oblique)",
+    ),
     MetricSpec("body_height_px", "ratio", "any", "stature estimate in pixels (scale)"),
 )
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
@@ -111,16 +137,19 @@ class FrameMetrics:
         return float(self.values[METRIC_INDEX[name]])
 
     def as_dict(self) -> dict[str, float | None]:
-        return {n: (None if np.isnan(v) else float(v)) for n, v in zip(METRIC_NAMES, self.values,
-                                                                        strict=True)}
+        return {
+            n: (None if np.isnan(v) else float(v))
+            for n, v in zip(METRIC_NAMES, self.values, strict=True)
+        }
 
 
 def empty_values() -> FloatArray:
     return np.full(len(METRICS), np.nan)
 
 
-def compute_metrics(pose: FramePose | None, view: ViewState,
-                    config: MetricsConfig = MetricsConfig()) -> FloatArray:
+def compute_metrics(
+    pose: FramePose | None, view: ViewState, config: MetricsConfig = MetricsConfig()
+) -> FloatArray:
     """Evaluate the metric table for one frame (NaN where not measurable)."""
     out = empty_values()
     if pose is None:
@@ -140,8 +169,7 @@ def compute_metrics(pose: FramePose | None, view: ViewState,
     # Body height in pixels: from the near side's ankle→ear chain, else the trunk.
     chain = (s.ankle, s.knee, s.hip, s.shoulder, s.ear)
     if all(ok_vis[int(lm)] for lm in chain):
-        length = sum(float(distance(x[a], x[b])) for a, b in zip(chain[:-1], chain[1:],
-                                                                 strict=True))
+        length = sum(float(distance(x[a], x[b])) for a, b in itertools.pairwise(chain))
         height = length / ANKLE_TO_EAR_OF_STATURE
     elif ok_vis[int(s.hip)] and ok_vis[int(s.shoulder)]:
         height = float(distance(x[s.hip], x[s.shoulder])) / HIP_TO_SHOULDER_OF_STATURE
@@ -152,12 +180,33 @@ def compute_metrics(pose: FramePose | None, view: ViewState,
     if sagittal:
         rotated = view.view == "oblique" or view.yaw_deg < ROTATED_SIDE_YAW
         _sagittal(put, deforeshorten(x, view), s, ok_vis, height, rotated)
+        if view.view == "oblique" and pose.world is not None:
+            # Bent legs seen obliquely are distorted by perspective, not just
+            # foreshortened; MediaPipe's 3-D joint angles are view-independent and
+            # on our renders err 7–25° there against 20–50° for the 2-D ones.
+            w = pose.world
+            trunk3 = midpoint(w[L.LEFT_SHOULDER], w[L.RIGHT_SHOULDER]) - midpoint(
+                w[L.LEFT_HIP], w[L.RIGHT_HIP]
+            )
+            put(
+                "hip_angle_deg",
+                (s.shoulder, s.hip, s.knee),
+                lambda: angle_between(trunk3, w[s.knee] - w[s.hip]),
+            )
+            put(
+                "knee_angle_deg",
+                (s.hip, s.knee, s.ankle),
+                lambda: joint_angle(w[s.hip], w[s.knee], w[s.ankle]),
+            )
     if frontal:
         _frontal(put, x)
     if view.view in ("front", "oblique") and pose.world is not None:
         w = pose.world
-        put("trunk_twist_deg", (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP),
-            lambda: trunk_twist(w))
+        put(
+            "trunk_twist_deg",
+            (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP),
+            lambda: trunk_twist(w),
+        )
     return finalize(out)
 
 
@@ -180,16 +229,22 @@ def deforeshorten(x: FloatArray, view: ViewState) -> FloatArray:
 
 
 def forward_sign(x: FloatArray, s: Side, ok_vis: np.ndarray) -> float:
-    """+1 if the person faces image +x, −1 if −x (nose ahead of ear; else toes ahead of heel)."""
-    if ok_vis[int(L.NOSE)] and ok_vis[int(s.ear)]:
-        d = x[L.NOSE, 0] - x[s.ear, 0]
-    else:
+    """+1 if the person faces image +x, −1 if −x.
+
+    Toes ahead of the heel is the steadiest cue in a side view; the nose ahead
+    of the ear flips when the head hangs down in a deep forward bend, so it is
+    only the fallback when the feet are hidden (e.g. under a desk).
+    """
+    if ok_vis[int(s.heel)] and ok_vis[int(s.foot_index)]:
         d = x[s.foot_index, 0] - x[s.heel, 0]
+    else:
+        d = x[L.NOSE, 0] - x[s.ear, 0]
     return 1.0 if d >= 0 else -1.0
 
 
-def _axial_points(x: FloatArray, s: Side, ok_vis: np.ndarray, oblique: bool
-                  ) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _axial_points(
+    x: FloatArray, s: Side, ok_vis: np.ndarray, oblique: bool
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Hip, shoulder and ear points for the trunk and neck.
 
     In an oblique view the shoulders sit further from the midline than the hips,
@@ -197,8 +252,11 @@ def _axial_points(x: FloatArray, s: Side, ok_vis: np.ndarray, oblique: bool
     midpoints cancel it. In a side view the near side is the better estimate.
     """
     pts = []
-    for a, b in ((L.LEFT_HIP, L.RIGHT_HIP), (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
-                 (L.LEFT_EAR, L.RIGHT_EAR)):
+    for a, b in (
+        (L.LEFT_HIP, L.RIGHT_HIP),
+        (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
+        (L.LEFT_EAR, L.RIGHT_EAR),
+    ):
         near = a if s.name == "left" else b
         if oblique and ok_vis[int(a)] and ok_vis[int(b)]:
             pts.append(midpoint(x[a], x[b]))
@@ -207,8 +265,14 @@ def _axial_points(x: FloatArray, s: Side, ok_vis: np.ndarray, oblique: bool
     return pts[0], pts[1], pts[2]
 
 
-def _sagittal(put: Callable[[str, tuple[L, ...], Callable[[], float | FloatArray]], None],
-              x: FloatArray, s: Side, ok_vis: np.ndarray, height: float, oblique: bool) -> None:
+def _sagittal(
+    put: Callable[[str, tuple[L, ...], Callable[[], float | FloatArray]], None],
+    x: FloatArray,
+    s: Side,
+    ok_vis: np.ndarray,
+    height: float,
+    oblique: bool,
+) -> None:
     fwd = forward_sign(x, s, ok_vis)
     hip, shoulder, ear = _axial_points(x, s, ok_vis, oblique)
     knee, ankle = x[s.knee], x[s.ankle]
@@ -218,16 +282,20 @@ def _sagittal(put: Callable[[str, tuple[L, ...], Callable[[], float | FloatArray
     shin_lean = signed_inclination(ankle, knee, fwd)
     put("trunk_inclination_deg", (s.hip, s.shoulder), lambda: inclination(hip, shoulder))
     put("neck_inclination_deg", (s.shoulder, s.ear), lambda: inclination(shoulder, ear))
-    put("hip_angle_deg", (s.shoulder, s.hip, s.knee),
-        lambda: angle_between(shoulder - hip, knee - leg_hip))
+    put(
+        "hip_angle_deg",
+        (s.shoulder, s.hip, s.knee),
+        lambda: angle_between(shoulder - hip, knee - leg_hip),
+    )
     put("knee_angle_deg", (s.hip, s.knee, s.ankle), lambda: joint_angle(leg_hip, knee, ankle))
     put("trunk_lean_deg", (s.hip, s.shoulder), lambda: trunk_lean)
     put("neck_lean_deg", (s.shoulder, s.ear), lambda: neck_lean)
     put("neck_flexion_deg", (s.hip, s.shoulder, s.ear), lambda: neck_lean - trunk_lean)
     put("shin_lean_deg", (s.ankle, s.knee), lambda: shin_lean)
     put("thigh_inclination_deg", (s.knee, s.hip), lambda: inclination(knee, leg_hip))
-    put("trunk_minus_shin_deg", (s.hip, s.shoulder, s.ankle, s.knee),
-        lambda: trunk_lean - shin_lean)
+    put(
+        "trunk_minus_shin_deg", (s.hip, s.shoulder, s.ankle, s.knee), lambda: trunk_lean - shin_lean
+    )
 
     def hyperextension() -> float:
         straightness = 180.0 - float(joint_angle(leg_hip, knee, ankle))
@@ -238,8 +306,11 @@ def _sagittal(put: Callable[[str, tuple[L, ...], Callable[[], float | FloatArray
         return straightness if behind else -straightness
 
     put("knee_hyperextension_deg", (s.hip, s.knee, s.ankle), hyperextension)
-    put("squat_depth_ratio", (s.hip, s.knee),
-        lambda: (leg_hip[1] - knee[1]) / max(float(distance(leg_hip, knee)), 1e-6))
+    put(
+        "squat_depth_ratio",
+        (s.hip, s.knee),
+        lambda: (leg_hip[1] - knee[1]) / max(float(distance(leg_hip, knee)), 1e-6),
+    )
 
     def heel_rise() -> float:
         # Heel higher than the toe (smaller y) reads positive, whichever way the person faces.
@@ -248,21 +319,36 @@ def _sagittal(put: Callable[[str, tuple[L, ...], Callable[[], float | FloatArray
 
     put("heel_rise_deg", (s.heel, s.foot_index), heel_rise)
     if np.isfinite(height) and height > 0:
-        put("load_distance_ratio", (s.wrist, s.ankle),
-            lambda: abs(x[s.wrist, 0] - ankle[0]) / height)
+        put(
+            "load_distance_ratio",
+            (s.wrist, s.ankle),
+            lambda: abs(x[s.wrist, 0] - ankle[0]) / height,
+        )
         put("wrist_height_ratio", (s.wrist, s.ankle), lambda: (ankle[1] - x[s.wrist, 1]) / height)
-    put("upper_arm_flexion_deg", (s.hip, s.shoulder, s.elbow),
-        lambda: angle_between(x[s.hip] - x[s.shoulder], x[s.elbow] - x[s.shoulder]))
-    put("elbow_angle_deg", (s.shoulder, s.elbow, s.wrist),
-        lambda: joint_angle(x[s.shoulder], x[s.elbow], x[s.wrist]))
+    put(
+        "upper_arm_flexion_deg",
+        (s.hip, s.shoulder, s.elbow),
+        lambda: angle_between(x[s.hip] - x[s.shoulder], x[s.elbow] - x[s.shoulder]),
+    )
+    put(
+        "elbow_angle_deg",
+        (s.shoulder, s.elbow, s.wrist),
+        lambda: joint_angle(x[s.shoulder], x[s.elbow], x[s.wrist]),
+    )
 
 
-def _frontal(put: Callable[[str, tuple[L, ...], Callable[[], float | FloatArray]], None],
-             x: FloatArray) -> None:
-    put("shoulder_tilt_deg", (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
-        lambda: line_tilt(x[L.LEFT_SHOULDER], x[L.RIGHT_SHOULDER]))
+def _frontal(
+    put: Callable[[str, tuple[L, ...], Callable[[], float | FloatArray]], None], x: FloatArray
+) -> None:
+    put(
+        "shoulder_tilt_deg",
+        (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
+        lambda: line_tilt(x[L.LEFT_SHOULDER], x[L.RIGHT_SHOULDER]),
+    )
     put("hip_tilt_deg", (L.LEFT_HIP, L.RIGHT_HIP), lambda: line_tilt(x[L.LEFT_HIP], x[L.RIGHT_HIP]))
-    put("head_tilt_deg", (L.LEFT_EAR, L.RIGHT_EAR), lambda: line_tilt(x[L.LEFT_EAR], x[L.RIGHT_EAR]))
+    put(
+        "head_tilt_deg", (L.LEFT_EAR, L.RIGHT_EAR), lambda: line_tilt(x[L.LEFT_EAR], x[L.RIGHT_EAR])
+    )
 
     def lateral() -> float:
         hip = midpoint(x[L.LEFT_HIP], x[L.RIGHT_HIP])
@@ -270,14 +356,22 @@ def _frontal(put: Callable[[str, tuple[L, ...], Callable[[], float | FloatArray]
         towards_left = np.sign(x[L.LEFT_HIP, 0] - x[L.RIGHT_HIP, 0]) or 1.0
         return float(signed_inclination(hip, sh, towards_left))
 
-    put("trunk_lateral_tilt_deg", (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP),
-        lateral)
+    put(
+        "trunk_lateral_tilt_deg",
+        (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP),
+        lateral,
+    )
     # The body midline lies towards the other hip: that is the medial direction.
-    for side, other, name in ((LEFT, RIGHT, "knee_valgus_left_deg"),
-                              (RIGHT, LEFT, "knee_valgus_right_deg")):
+    for side, other, name in (
+        (LEFT, RIGHT, "knee_valgus_left_deg"),
+        (RIGHT, LEFT, "knee_valgus_right_deg"),
+    ):
         medial = 1.0 if x[other.hip, 0] > x[side.hip, 0] else -1.0
-        put(name, (side.hip, side.knee, side.ankle),
-            lambda s=side, m=medial: frontal_knee_projection(x[s.hip], x[s.knee], x[s.ankle], m))
+        put(
+            name,
+            (side.hip, side.knee, side.ankle),
+            partial(frontal_knee_projection, x[side.hip], x[side.knee], x[side.ankle], medial),
+        )
 
 
 def trunk_twist(world: FloatArray) -> float:

@@ -2,12 +2,13 @@
 
 MediaPipe Pose happily returns a full skeleton on footage of a hand or a cup
 (in one of our no-person clips on 59 % of frames). Those skeletons are
-collapsed: limbs far too short for the torso, a forearm a third of the upper
-arm, legs under half a metre long in the model's own metric estimate, and the
-shape jumps from frame to frame. The gate checks anatomical proportions each
-frame and asks for a short run of consistent frames before trusting a person.
-The ratios are loose anthropometric bounds (default values to calibrate), chosen
-so that foreshortened limbs of a real person in any view still pass.
+collapsed: limbs far too short for the torso, legs under 0.45 m in the model's
+own metric estimate (or under 0.68 m together with short, barely visible
+arms), and their shape jumps from frame to frame. The gate checks anatomical
+proportions each frame and asks for a short run of consistent frames before
+trusting a person. Only lower bounds are used: foreshortening can shorten any
+segment of a real person, so upper bounds on ratios reject real people. The
+bounds are loose anthropometric values (defaults to calibrate).
 """
 
 from __future__ import annotations
@@ -22,16 +23,23 @@ from posture.landmarks import PoseLandmark as L
 
 # Segments whose 2-D lengths must stay consistent between consecutive frames.
 _SEGMENTS = (
-    (L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP),
-    (L.LEFT_SHOULDER, L.LEFT_HIP), (L.RIGHT_SHOULDER, L.RIGHT_HIP),
-    (L.LEFT_SHOULDER, L.LEFT_ELBOW), (L.LEFT_ELBOW, L.LEFT_WRIST),
-    (L.RIGHT_SHOULDER, L.RIGHT_ELBOW), (L.RIGHT_ELBOW, L.RIGHT_WRIST),
-    (L.LEFT_HIP, L.LEFT_KNEE), (L.LEFT_KNEE, L.LEFT_ANKLE),
-    (L.RIGHT_HIP, L.RIGHT_KNEE), (L.RIGHT_KNEE, L.RIGHT_ANKLE),
-    (L.NOSE, L.LEFT_SHOULDER), (L.NOSE, L.RIGHT_SHOULDER),
+    (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
+    (L.LEFT_HIP, L.RIGHT_HIP),
+    (L.LEFT_SHOULDER, L.LEFT_HIP),
+    (L.RIGHT_SHOULDER, L.RIGHT_HIP),
+    (L.LEFT_SHOULDER, L.LEFT_ELBOW),
+    (L.LEFT_ELBOW, L.LEFT_WRIST),
+    (L.RIGHT_SHOULDER, L.RIGHT_ELBOW),
+    (L.RIGHT_ELBOW, L.RIGHT_WRIST),
+    (L.LEFT_HIP, L.LEFT_KNEE),
+    (L.LEFT_KNEE, L.LEFT_ANKLE),
+    (L.RIGHT_HIP, L.RIGHT_KNEE),
+    (L.RIGHT_KNEE, L.RIGHT_ANKLE),
+    (L.NOSE, L.LEFT_SHOULDER),
+    (L.NOSE, L.RIGHT_SHOULDER),
 )
 _CORE = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
-_EXTREMITIES = (L.LEFT_WRIST, L.RIGHT_WRIST, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE)
+_ARMS = (L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST)
 
 
 @dataclass(frozen=True)
@@ -39,12 +47,13 @@ class GateConfig:
     """Bounds of a plausible human body (defaults to calibrate; see module doc)."""
 
     min_core_visibility: float = 0.5  # shoulders and hips
-    forearm_to_upper_arm: tuple[float, float] = (0.4, 2.0)  # longer of each side
     min_limb_to_torso: float = 1.0  # longest arm or leg (2 segments) vs torso
-    head_to_torso: tuple[float, float] = (0.15, 0.9)  # nose to shoulder centre
-    min_world_leg_m: float = 0.5  # hip→knee→ankle in MediaPipe's metres: always implausible
-    weak_world_leg_m: float = 0.68  # … implausible when the limbs are also barely visible
-    weak_limb_visibility: float = 0.4  # mean visibility of wrists, knees and ankles
+    min_world_leg_m: float = 0.45  # hip→knee→ankle in MediaPipe's metres: always implausible
+    # Short legs (e.g. hidden under a desk) are fine if the arms are a real person's
+    # arms; a hand's skeleton has short legs *and* short, barely visible arms.
+    weak_world_leg_m: float = 0.68
+    weak_world_arm_m: float = 0.45  # shoulder→elbow→wrist
+    weak_arm_visibility: float = 0.6
     max_shape_change: float = 0.2  # median relative segment-length change per frame
     frames_to_confirm: int = 2  # consistent plausible frames before trusting
     max_gap_s: float = 0.5  # after a longer gap the person must be confirmed anew
@@ -63,8 +72,12 @@ def implausibility(pose: FramePose, config: GateConfig = GateConfig()) -> str:
     v = pose.visibility
     if float(np.mean(v[list(_CORE)])) < config.min_core_visibility:
         return "shoulders and hips not visible"
-    torso = float(distance(midpoint(x[L.LEFT_SHOULDER], x[L.RIGHT_SHOULDER]),
-                           midpoint(x[L.LEFT_HIP], x[L.RIGHT_HIP])))
+    torso = float(
+        distance(
+            midpoint(x[L.LEFT_SHOULDER], x[L.RIGHT_SHOULDER]),
+            midpoint(x[L.LEFT_HIP], x[L.RIGHT_HIP]),
+        )
+    )
     if not np.isfinite(torso) or torso < 1.0:
         return "no torso"
 
@@ -75,27 +88,32 @@ def implausibility(pose: FramePose, config: GateConfig = GateConfig()) -> str:
     fore = np.array([seg(L.LEFT_ELBOW, L.LEFT_WRIST), seg(L.RIGHT_ELBOW, L.RIGHT_WRIST)])
     thigh = np.array([seg(L.LEFT_HIP, L.LEFT_KNEE), seg(L.RIGHT_HIP, L.RIGHT_KNEE)])
     shin = np.array([seg(L.LEFT_KNEE, L.LEFT_ANKLE), seg(L.RIGHT_KNEE, L.RIGHT_ANKLE)])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = float(np.max(fore / upper))
-    lo, hi = config.forearm_to_upper_arm
-    if not lo <= ratio <= hi:
-        return "forearm and upper arm out of proportion"
-    if max(float(np.max(upper + fore)), float(np.max(thigh + shin))) < config.min_limb_to_torso * torso:
+    longest_limb = max(float(np.max(upper + fore)), float(np.max(thigh + shin)))
+    if longest_limb < config.min_limb_to_torso * torso:
         return "limbs too short for the torso"
-    head = seg(L.NOSE, L.LEFT_SHOULDER) / 2 + seg(L.NOSE, L.RIGHT_SHOULDER) / 2
-    head_c = float(distance(x[L.NOSE], midpoint(x[L.LEFT_SHOULDER], x[L.RIGHT_SHOULDER])))
-    lo, hi = config.head_to_torso
-    if not lo * torso <= min(head, head_c) and head_c <= hi * torso:
-        return "head out of proportion"
     if pose.world is not None:
         w = pose.world
-        leg = max(float(np.sum(np.linalg.norm(w[list(ch[:-1])] - w[list(ch[1:])], axis=1)))
-                  for ch in ((L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
-                             (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE)))
-        limb_vis = float(np.mean(v[list(_EXTREMITIES)]))
+
+        def chain_m(*chains: tuple[L, L, L]) -> float:
+            return max(
+                float(np.sum(np.linalg.norm(w[list(ch[:-1])] - w[list(ch[1:])], axis=1)))
+                for ch in chains
+            )
+
+        leg = chain_m(
+            (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE)
+        )
+        arm = chain_m(
+            (L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST),
+            (L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST),
+        )
+        arm_vis = float(np.mean(v[list(_ARMS)]))
         if leg < config.min_world_leg_m or (
-                leg < config.weak_world_leg_m and limb_vis < config.weak_limb_visibility):
-            return "legs too short in the metric estimate"
+            leg < config.weak_world_leg_m
+            and arm < config.weak_world_arm_m
+            and arm_vis < config.weak_arm_visibility
+        ):
+            return "limbs too short in the metric estimate"
     return ""
 
 
@@ -144,6 +162,6 @@ class PersonGate:
             self._evidence = min(self._evidence + 1, cap)
         else:
             self._evidence = min(self._evidence, cfg.frames_to_confirm - 1)
-        if self._evidence >= cfg.frames_to_confirm:
+        if self._evidence >= cfg.frames_to_confirm or cfg.frames_to_confirm == 0:
             return GateResult(True, True, "")
         return GateResult(False, True, "confirming person")

@@ -75,8 +75,12 @@ class Analysis:
 def _default_assessor(options: AnalysisOptions) -> Assessor:
     from posture.assess import Assessor
 
-    return Assessor(activity=options.activity, profile=options.profile,
-                    user_height_cm=options.user_height_cm, **options.assessor_kwargs)
+    return Assessor(
+        activity=options.activity,
+        profile=options.profile,
+        user_height_cm=options.user_height_cm,
+        **options.assessor_kwargs,
+    )
 
 
 def smooth_records(records: list[FrameRecord], fps: float, cutoff_hz: float) -> FloatArray:
@@ -87,15 +91,20 @@ def smooth_records(records: list[FrameRecord], fps: float, cutoff_hz: float) -> 
     return finalize(zero_lag_smooth(raw, fps, cutoff_hz))
 
 
-def analyze_video(path: str | Path, options: AnalysisOptions = AnalysisOptions(), *,
-                  progress: ProgressFn | None = None,
-                  assessor_factory: Callable[[AnalysisOptions], Any] | None = None) -> Analysis:
+def analyze_video(
+    path: str | Path,
+    options: AnalysisOptions = AnalysisOptions(),
+    *,
+    progress: ProgressFn | None = None,
+    assessor_factory: Callable[[AnalysisOptions], Any] | None = None,
+) -> Analysis:
     """Analyse a recording or photo. Raises a ``MediaError`` for unreadable input."""
     records: list[FrameRecord] = []
     with open_media(path) as source:
         info = source.info
-        analyzer = FrameAnalyzer(static_image=info.kind == "image",
-                                 model_complexity=options.model_complexity)
+        analyzer = FrameAnalyzer(
+            static_image=info.kind == "image", model_complexity=options.model_complexity
+        )
         try:
             step = 1.0 / options.analysis_fps if options.analysis_fps else 0.0
             next_t = -np.inf
@@ -104,8 +113,17 @@ def analyze_video(path: str | Path, options: AnalysisOptions = AnalysisOptions()
                     continue
                 next_t = frame.t + step
                 record = analyzer.update(frame.image, frame.t)
-                records.append(FrameRecord(frame.index, frame.t, record.detected, record.gate,
-                                           record.view, record.pose, record.raw))
+                records.append(
+                    FrameRecord(
+                        frame.index,
+                        frame.t,
+                        record.detected,
+                        record.gate,
+                        record.view,
+                        record.pose,
+                        record.raw,
+                    )
+                )
                 if progress is not None:
                     progress(frame.index + 1, info.frames)
         finally:

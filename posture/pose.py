@@ -80,8 +80,9 @@ class MediaPipePose:
                 [(lm.x, lm.y, lm.z) for lm in result.pose_world_landmarks.landmark],
                 dtype=np.float64,
             )
-        return FramePose(t=t, width=w, height=h, image=arr[:, :3], visibility=arr[:, 3],
-                         world=world)
+        return FramePose(
+            t=t, width=w, height=h, image=arr[:, :3], visibility=arr[:, 3], world=world
+        )
 
     def close(self) -> None:
         self._pose.close()

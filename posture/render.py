@@ -8,6 +8,7 @@ detected), with the schema angles written beside their joints.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 from pathlib import Path
@@ -34,11 +35,33 @@ def _scale(image: np.ndarray) -> float:
     return max(image.shape[0], image.shape[1]) / 720.0
 
 
-def draw_label(image: np.ndarray, text: str, org: tuple[int, int], colour: tuple[int, int, int],
-               scale: float) -> None:
+_ASCII = str.maketrans(
+    {
+        "\u2014": "-",
+        "\u2013": "-",
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u00b0": " deg",
+        "\u2026": "...",
+    }
+)
+
+
+def ascii_text(text: str) -> str:
+    """OpenCV's Hershey fonts draw only ASCII: map typographic marks, drop the rest."""
+    text = text.translate(_ASCII)
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def draw_label(
+    image: np.ndarray, text: str, org: tuple[int, int], colour: tuple[int, int, int], scale: float
+) -> None:
+    text = ascii_text(text)
     font = cv2.FONT_HERSHEY_SIMPLEX
     fs = 0.5 * scale
-    th = max(1, int(round(1.2 * scale)))
+    th = max(1, round(1.2 * scale))
     (w, h), base = cv2.getTextSize(text, font, fs, th)
     x, y = org
     x = int(min(max(x, 0), image.shape[1] - w - 4))
@@ -47,16 +70,21 @@ def draw_label(image: np.ndarray, text: str, org: tuple[int, int], colour: tuple
     cv2.putText(image, text, (x, y), font, fs, colour, th, cv2.LINE_AA)
 
 
-def draw_pose(image: np.ndarray, pose: FramePose, segment_status: Mapping[str, str],
-              angles: Mapping[str, float] | None = None, near_side: str = "left",
-              min_visibility: float = 0.5) -> np.ndarray:
+def draw_pose(
+    image: np.ndarray,
+    pose: FramePose,
+    segment_status: Mapping[str, str],
+    angles: Mapping[str, float] | None = None,
+    near_side: str = "left",
+    min_visibility: float = 0.5,
+) -> np.ndarray:
     """Draw the skeleton and angle labels onto ``image`` (RGB, modified in place)."""
     s = _scale(image)
     sx = image.shape[1] / pose.width
     sy = image.shape[0] / pose.height
     pts = pose.image[:, :2] * np.array([sx, sy])
     vis = pose.visibility >= min_visibility
-    thick = max(2, int(round(3 * s)))
+    thick = max(2, round(3 * s))
     for segment, edges in SEGMENT_EDGES.items():
         colour = COLOURS.get(segment_status.get(segment, "n/a"), COLOURS["n/a"])
         for a, b in edges:
@@ -65,25 +93,35 @@ def draw_pose(image: np.ndarray, pose: FramePose, segment_status: Mapping[str, s
                 pb = tuple(int(v) for v in pts[b])
                 cv2.line(image, pa, pb, colour, thick, cv2.LINE_AA)
     for i in np.flatnonzero(vis):
-        cv2.circle(image, (int(pts[i, 0]), int(pts[i, 1])), max(2, int(3 * s)), (255, 255, 255),
-                   -1, cv2.LINE_AA)
+        cv2.circle(
+            image,
+            (int(pts[i, 0]), int(pts[i, 1])),
+            max(2, int(3 * s)),
+            (255, 255, 255),
+            -1,
+            cv2.LINE_AA,
+        )
     if angles:
         side = SIDES[near_side]
+        hip, shoulder, knee = pts[side.hip], pts[side.shoulder], pts[side.knee]
+        # Labels beside their joints; the trunk's beside the middle of the trunk.
         anchors = {
-            "trunk_inclination_deg": (side.hip, "trunk"),
-            "neck_inclination_deg": (side.shoulder, "neck"),
-            "hip_angle_deg": (side.hip, "hip"),
-            "knee_angle_deg": (side.knee, "knee"),
+            "neck_inclination_deg": ("neck", shoulder, (14, -14), vis[side.shoulder]),
+            "trunk_inclination_deg": (
+                "trunk",
+                (hip + shoulder) / 2,
+                (14, 0),
+                vis[side.hip] and vis[side.shoulder],
+            ),
+            "hip_angle_deg": ("hip", hip, (14, 18), vis[side.hip]),
+            "knee_angle_deg": ("knee", knee, (14, 6), vis[side.knee]),
         }
-        offsets = {"trunk": (12, -10), "neck": (12, -8), "hip": (12, 16), "knee": (12, 4)}
-        for name, (lm, label) in anchors.items():
+        for name, (label, anchor, (dx, dy), visible) in anchors.items():
             v = angles.get(name)
-            if v is None or not math.isfinite(v) or not vis[lm]:
+            if v is None or not math.isfinite(v) or not visible:
                 continue
-            dx, dy = offsets[label]
-            org = (int(pts[lm, 0] + dx * s), int(pts[lm, 1] + dy * s))
-            draw_label(image, f"{label} {v:.0f}\u00b0".replace("\u00b0", " deg"), org,
-                       (255, 255, 255), s)
+            org = (int(anchor[0] + dx * s), int(anchor[1] + dy * s))
+            draw_label(image, f"{label} {v:.0f} deg", org, (255, 255, 255), s)
     return image
 
 
@@ -94,9 +132,15 @@ def annotate_frame(image: np.ndarray, result: FrameResult) -> np.ndarray:
     s = _scale(out)
     if result.pose is not None and result.detected:
         seg = dict(a.segment_status) if a is not None else {}
-        angles = {n: result.metrics.get(n) for n in ("trunk_inclination_deg",
-                                                      "neck_inclination_deg",
-                                                      "hip_angle_deg", "knee_angle_deg")}
+        angles = {
+            n: result.metrics.get(n)
+            for n in (
+                "trunk_inclination_deg",
+                "neck_inclination_deg",
+                "hip_angle_deg",
+                "knee_angle_deg",
+            )
+        }
         draw_pose(out, result.pose, seg, angles, result.view.near_side)
     header = f"{result.t:6.1f}s  {result.view.view}"
     if not result.detected:
@@ -110,8 +154,9 @@ def annotate_frame(image: np.ndarray, result: FrameResult) -> np.ndarray:
     return out
 
 
-def render_video(analysis: Analysis, out_path: Path,
-                 progress: Callable[[int, int], None] | None = None) -> Path:
+def render_video(
+    analysis: Analysis, out_path: Path, progress: Callable[[int, int], None] | None = None
+) -> Path:
     """Re-decode the source and write an H.264 mp4 with the overlay on every frame."""
     by_index = {f.index: f for f in analysis.frames}
     out_path.parent.mkdir(parents=True, exist_ok=True)

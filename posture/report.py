@@ -39,13 +39,15 @@ def build_report(analysis: Analysis, video_path: str | None = None) -> dict[str,
     frames = []
     for f in analysis.frames:
         a = f.assessment
-        frames.append({
-            "t": round(f.t, 3),
-            "detected": f.detected,
-            "view": f.view.view,
-            "angles": {name: _num(f.metrics.get(name), 1) for name in SCHEMA_ANGLES},
-            "status": dict(a.status) if a is not None else {},
-        })
+        frames.append(
+            {
+                "t": round(f.t, 3),
+                "detected": f.detected,
+                "view": f.view.view,
+                "angles": {name: _num(f.metrics.get(name), 1) for name in SCHEMA_ANGLES},
+                "status": dict(a.status) if a is not None else {},
+            }
+        )
     session = analysis.session
     summary: dict[str, Any] = {"detected_fraction": round(analysis.detected_fraction, 4)}
     if session is not None:
@@ -78,28 +80,50 @@ def write_report(analysis: Analysis, out_dir: Path, video_path: str | None = Non
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "report.json"
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(build_report(analysis, video_path), indent=1, allow_nan=False),
-                   encoding="utf-8")
+    tmp.write_text(
+        json.dumps(build_report(analysis, video_path), indent=1, allow_nan=False), encoding="utf-8"
+    )
     tmp.replace(path)  # never leave a half-written report behind
     return path
 
 
 def csv_rows(analysis: Analysis) -> tuple[list[str], list[list[Any]]]:
-    rule_ids = sorted({rid for f in analysis.frames if f.assessment is not None
-                       for rid in f.assessment.status})
-    header = ["frame", "t", "detected", "view", "near_side", "activity", *METRIC_NAMES,
-              *[f"status:{r}" for r in rule_ids], "worst", "cue", "rep_count", "rep_phase"]
+    rule_ids = sorted(
+        {rid for f in analysis.frames if f.assessment is not None for rid in f.assessment.status}
+    )
+    header = [
+        "frame",
+        "t",
+        "detected",
+        "view",
+        "near_side",
+        "activity",
+        *METRIC_NAMES,
+        *[f"status:{r}" for r in rule_ids],
+        "worst",
+        "cue",
+        "rep_count",
+        "rep_phase",
+    ]
     rows = []
     for f in analysis.frames:
         a = f.assessment
-        rows.append([
-            f.index, round(f.t, 3), int(f.detected), f.view.view, f.view.near_side,
-            a.activity if a is not None else "",
-            *[_num(v, 2) for v in f.metrics.values.tolist()],
-            *[(a.status.get(r, "") if a is not None else "") for r in rule_ids],
-            a.worst if a is not None else "", (a.cue or "") if a is not None else "",
-            a.rep_count if a is not None else "", a.rep_phase if a is not None else "",
-        ])
+        rows.append(
+            [
+                f.index,
+                round(f.t, 3),
+                int(f.detected),
+                f.view.view,
+                f.view.near_side,
+                a.activity if a is not None else "",
+                *[_num(v, 2) for v in f.metrics.values.tolist()],
+                *[(a.status.get(r, "") if a is not None else "") for r in rule_ids],
+                a.worst if a is not None else "",
+                (a.cue or "") if a is not None else "",
+                a.rep_count if a is not None else "",
+                a.rep_phase if a is not None else "",
+            ]
+        )
     return header, rows
 
 

@@ -52,13 +52,19 @@ def body_yaw(pose: FramePose) -> tuple[float, float]:
             d = w[a] - w[b]
             yaws.append(np.degrees(np.arctan2(abs(d[2]), d[0])))  # 0 facing, 180 back to camera
         raw = float(np.mean(yaws))
-        dz = float((w[L.LEFT_SHOULDER, 2] + w[L.LEFT_HIP, 2])
-                   - (w[L.RIGHT_SHOULDER, 2] + w[L.RIGHT_HIP, 2]))
+        dz = float(
+            (w[L.LEFT_SHOULDER, 2] + w[L.LEFT_HIP, 2])
+            - (w[L.RIGHT_SHOULDER, 2] + w[L.RIGHT_HIP, 2])
+        )
         return (raw if raw <= 90 else 180.0 - raw), dz
     # Without world landmarks: shoulder width against torso length (frontal ≈ 0.7).
     x = pose.image
-    torso = float(distance(midpoint(x[L.LEFT_SHOULDER], x[L.RIGHT_SHOULDER])[:2],
-                           midpoint(x[L.LEFT_HIP], x[L.RIGHT_HIP])[:2]))
+    torso = float(
+        distance(
+            midpoint(x[L.LEFT_SHOULDER], x[L.RIGHT_SHOULDER])[:2],
+            midpoint(x[L.LEFT_HIP], x[L.RIGHT_HIP])[:2],
+        )
+    )
     width = float(distance(x[L.LEFT_SHOULDER, :2], x[L.RIGHT_SHOULDER, :2]))
     if torso <= 0:
         return float("nan"), float("nan")
@@ -125,6 +131,7 @@ class ViewTracker:
         if t - self._candidate_since >= self.config.dwell_s:
             self._state = ViewState(label, near, yaw, facing_away)
         else:
-            self._state = ViewState(self._state.view, self._state.near_side, yaw,
-                                    self._state.facing_away)
+            self._state = ViewState(
+                self._state.view, self._state.near_side, yaw, self._state.facing_away
+            )
         return self._state

@@ -24,9 +24,16 @@ def _dir(angle_from_vertical_deg: float, up: bool) -> np.ndarray:
     return np.array([math.sin(a), math.cos(a) if up else -math.cos(a), 0.0])
 
 
-def body_points(trunk_lean: float = 0.0, neck_lean: float = 0.0, thigh: float = 0.0,
-                shin: float = 0.0, lateral_tilt: float = 0.0, valgus: float = 0.0,
-                arm: float = 0.0, heel_rise: float = 0.0) -> np.ndarray:
+def body_points(
+    trunk_lean: float = 0.0,
+    neck_lean: float = 0.0,
+    thigh: float = 0.0,
+    shin: float = 0.0,
+    lateral_tilt: float = 0.0,
+    valgus: float = 0.0,
+    arm: float = 0.0,
+    heel_rise: float = 0.0,
+) -> np.ndarray:
     """33×3 joint positions (metres, body frame).
 
     trunk_lean / neck_lean: segment angle from vertical, + forward.
@@ -51,8 +58,11 @@ def body_points(trunk_lean: float = 0.0, neck_lean: float = 0.0, thigh: float = 
         hr = math.radians(heel_rise)
         heel = ankle + np.array([-0.06 * math.cos(hr), -0.06 + 0.12 * math.sin(hr), 0.0])
         toe = ankle + np.array([0.16, -0.07, 0.0])
-        names = (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX) if side > 0 \
+        names = (
+            (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX)
+            if side > 0
             else (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX)
+        )
         for lm, pt in zip(names, (hip, knee, ankle, heel, toe), strict=True):
             p[lm] = pt
     # The two hips may disagree in x if thigh/shin differ; use their mean as the pelvis.
@@ -78,10 +88,25 @@ def body_points(trunk_lean: float = 0.0, neck_lean: float = 0.0, thigh: float = 
             for lm in (L.RIGHT_PINKY, L.RIGHT_INDEX, L.RIGHT_THUMB):
                 p[lm] = wrist + np.array([0.03, -0.05, 0.0])
     for side, sh, ear, eye_in, eye, eye_out, mouth in (
-            (+1, L.LEFT_SHOULDER, L.LEFT_EAR, L.LEFT_EYE_INNER, L.LEFT_EYE, L.LEFT_EYE_OUTER,
-             L.MOUTH_LEFT),
-            (-1, L.RIGHT_SHOULDER, L.RIGHT_EAR, L.RIGHT_EYE_INNER, L.RIGHT_EYE, L.RIGHT_EYE_OUTER,
-             L.MOUTH_RIGHT)):
+        (
+            +1,
+            L.LEFT_SHOULDER,
+            L.LEFT_EAR,
+            L.LEFT_EYE_INNER,
+            L.LEFT_EYE,
+            L.LEFT_EYE_OUTER,
+            L.MOUTH_LEFT,
+        ),
+        (
+            -1,
+            L.RIGHT_SHOULDER,
+            L.RIGHT_EAR,
+            L.RIGHT_EYE_INNER,
+            L.RIGHT_EYE,
+            L.RIGHT_EYE_OUTER,
+            L.MOUTH_RIGHT,
+        ),
+    ):
         ear_pt = p[sh] + neck_len * _dir(neck_lean, up=True) - side * np.array([0, 0, 0.10])
         p[ear] = ear_pt
         p[eye] = ear_pt + np.array([0.09, 0.02, -side * 0.04])
@@ -92,9 +117,15 @@ def body_points(trunk_lean: float = 0.0, neck_lean: float = 0.0, thigh: float = 
     return p
 
 
-def make_pose(t: float = 0.0, yaw: float = 0.0, px_per_m: float = 220.0,
-              width: int = 640, height: int = 480, visibility: float = 0.99,
-              **angles: float) -> FramePose:
+def make_pose(
+    t: float = 0.0,
+    yaw: float = 0.0,
+    px_per_m: float = 220.0,
+    width: int = 640,
+    height: int = 480,
+    visibility: float = 0.99,
+    **angles: float,
+) -> FramePose:
     """A FramePose of the posed body seen from ``yaw`` (see module docstring)."""
     body = body_points(**angles)
     c, s = math.cos(math.radians(yaw)), math.sin(math.radians(yaw))
@@ -104,9 +135,20 @@ def make_pose(t: float = 0.0, yaw: float = 0.0, px_per_m: float = 220.0,
     cam[:, 0] *= -1.0  # mirror: the body frame above is left-handed
     centre = (cam[L.LEFT_HIP] + cam[L.RIGHT_HIP]) / 2
     world = np.column_stack([cam[:, 0], -cam[:, 1], -cam[:, 2]]) - np.array(
-        [centre[0], -centre[1], -centre[2]])
-    image = np.column_stack([width / 2 + px_per_m * cam[:, 0],
-                             height - 20 - px_per_m * cam[:, 1],
-                             -px_per_m * cam[:, 2]])
-    return FramePose(t=t, width=width, height=height, image=image,
-                     visibility=np.full(NUM_LANDMARKS, visibility), world=world)
+        [centre[0], -centre[1], -centre[2]]
+    )
+    image = np.column_stack(
+        [
+            width / 2 + px_per_m * cam[:, 0],
+            height - 20 - px_per_m * cam[:, 1],
+            -px_per_m * cam[:, 2],
+        ]
+    )
+    return FramePose(
+        t=t,
+        width=width,
+        height=height,
+        image=image,
+        visibility=np.full(NUM_LANDMARKS, visibility),
+        world=world,
+    )

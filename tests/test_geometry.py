@@ -23,10 +23,17 @@ finite = st.floats(-500, 500, allow_nan=False, allow_infinity=False)
 point2 = st.tuples(finite, finite)
 
 
-@pytest.mark.parametrize(("u", "v", "expected"), [
-    ((1, 0), (0, 1), 90.0), ((1, 0), (1, 0), 0.0), ((1, 0), (-1, 0), 180.0),
-    ((1, 0), (1, 1), 45.0), ((1, 0, 0), (0, 0, 1), 90.0), ((1, 1, 0), (1, 1, 1e-9), 0.0),
-])
+@pytest.mark.parametrize(
+    ("u", "v", "expected"),
+    [
+        ((1, 0), (0, 1), 90.0),
+        ((1, 0), (1, 0), 0.0),
+        ((1, 0), (-1, 0), 180.0),
+        ((1, 0), (1, 1), 45.0),
+        ((1, 0, 0), (0, 0, 1), 90.0),
+        ((1, 1, 0), (1, 1, 1e-9), 0.0),
+    ],
+)
 def test_angle_between_known_values(u, v, expected):
     assert angle_between(u, v) == pytest.approx(expected, abs=1e-6)
 
@@ -54,8 +61,7 @@ def test_rejects_vectors_of_other_dimension():
 
 
 @settings(max_examples=200)
-@given(point2, point2, point2, st.floats(-180, 180), st.floats(0.05, 20),
-       st.tuples(finite, finite))
+@given(point2, point2, point2, st.floats(-180, 180), st.floats(0.05, 20), st.tuples(finite, finite))
 def test_joint_angle_invariant_to_rotation_scale_translation(a, b, c, rot, scale, shift):
     pts = np.array([a, b, c], dtype=float)
     if min(np.linalg.norm(pts[0] - pts[1]), np.linalg.norm(pts[2] - pts[1])) < 1e-3:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 
 import numpy as np
@@ -15,7 +16,7 @@ from posture.frame_analyzer import FrameAnalyzer
 from posture.landmarks import FramePose
 from posture.landmarks import PoseLandmark as L
 from posture.metrics import METRIC_NAMES, compute_metrics
-from posture.person import PersonGate, implausibility
+from posture.person import GateConfig, PersonGate, implausibility
 from posture.view import ViewState, ViewTracker, classify
 
 
@@ -28,8 +29,10 @@ def _metrics(pose: FramePose) -> dict[str, float]:
 
 
 @pytest.mark.parametrize("yaw", [0, 180, 45, 135, 20])
-@pytest.mark.parametrize(("trunk", "neck", "thigh", "shin"),
-                         [(0, 10, 0, 0), (25, 45, 90, 10), (-15, 0, 85, 0), (60, 60, 20, 10)])
+@pytest.mark.parametrize(
+    ("trunk", "neck", "thigh", "shin"),
+    [(0, 10, 0, 0), (25, 45, 90, 10), (-15, 0, 85, 0), (60, 60, 20, 10)],
+)
 def test_sagittal_angles_match_the_posed_skeleton(yaw, trunk, neck, thigh, shin):
     m = _metrics(make_pose(yaw=yaw, trunk_lean=trunk, neck_lean=neck, thigh=thigh, shin=shin))
     assert m["trunk_inclination_deg"] == pytest.approx(abs(trunk), abs=0.5)
@@ -42,8 +45,12 @@ def test_sagittal_angles_match_the_posed_skeleton(yaw, trunk, neck, thigh, shin)
 
 def test_front_view_has_no_sagittal_angles_but_frontal_ones():
     m = _metrics(make_pose(yaw=90, trunk_lean=20, lateral_tilt=12))
-    for name in ("trunk_inclination_deg", "neck_inclination_deg", "hip_angle_deg",
-                 "knee_angle_deg"):
+    for name in (
+        "trunk_inclination_deg",
+        "neck_inclination_deg",
+        "hip_angle_deg",
+        "knee_angle_deg",
+    ):
         assert math.isnan(m[name]), name
     assert m["trunk_lateral_tilt_deg"] == pytest.approx(12, abs=0.5)
     assert m["shoulder_tilt_deg"] == pytest.approx(-12, abs=0.5)  # the left shoulder drops
@@ -77,10 +84,17 @@ def test_metrics_invariant_to_image_scale_and_shift(trunk, scale, shift):
     assert np.allclose(a[angles], b[angles], atol=1e-6, equal_nan=True)
 
 
-@pytest.mark.parametrize(("yaw", "view", "near"), [
-    (0, "side_left", "left"), (180, "side_right", "right"), (90, "front", None),
-    (45, "oblique", "left"), (135, "oblique", "right"), (270, "front", None),
-])
+@pytest.mark.parametrize(
+    ("yaw", "view", "near"),
+    [
+        (0, "side_left", "left"),
+        (180, "side_right", "right"),
+        (90, "front", None),
+        (45, "oblique", "left"),
+        (135, "oblique", "right"),
+        (270, "front", None),
+    ],
+)
 def test_view_classification(yaw, view, near):
     state = _view(make_pose(yaw=yaw))
     assert state.view == view
@@ -116,16 +130,25 @@ def test_gate_accepts_a_person_after_confirmation_and_rejects_collapsed_skeleton
     results = [gate.update(make_pose(t=i / 30, trunk_lean=10), i / 30) for i in range(5)]
     assert not results[0].detected and all(r.detected for r in results[2:])
     pose = make_pose(trunk_lean=10)
-    # Shrink the limbs towards the torso: what MediaPipe returns on a hand.
+    # Shrink every limb segment to 30 %: the collapsed skeleton MediaPipe returns on a hand.
     img = pose.image.copy()
-    centre = img[[L.LEFT_HIP, L.RIGHT_HIP]].mean(axis=0)
-    limbs = [L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST, L.LEFT_KNEE,
-             L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE]
-    img[limbs] = centre + (img[limbs] - centre) * 0.3
+    for chain in (
+        (L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST),
+        (L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST),
+        (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
+        (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
+    ):
+        for parent, child in itertools.pairwise(chain):
+            img[child] = img[parent] + (pose.image[child] - pose.image[parent]) * 0.3
     collapsed = dataclasses.replace(pose, image=img)
     assert implausibility(collapsed) != ""
     assert implausibility(pose) == ""
     assert not gate.update(collapsed, 1.0).detected
+
+
+def test_gate_trusts_a_single_plausible_photo():
+    gate = PersonGate(GateConfig(frames_to_confirm=0))
+    assert gate.update(make_pose(), 0.0).detected
 
 
 def test_gate_resets_after_a_gap_and_on_missing_poses():
@@ -158,5 +181,5 @@ def test_frame_analyzer_chain_reports_nan_metrics_until_detected():
     records = [chain.update(image, i / 30) for i in range(5)]
     assert [r.detected for r in records] == [False, False, True, True, False]
     assert np.isnan(records[0].raw).all()
-    assert records[3].raw[METRIC_NAMES.index("trunk_inclination_deg")] == pytest.approx(15, abs=.5)
+    assert records[3].raw[METRIC_NAMES.index("trunk_inclination_deg")] == pytest.approx(15, abs=0.5)
     assert records[4].view.view == "unknown"

@@ -1,0 +1,476 @@
+"""The assessor: smoothed metrics in, per-frame verdicts, events, reps and a summary out.
+
+The same object serves the offline report and the live coach, one frame at a
+time (``update``) with time taken from the frame, never from the clock; so a
+verdict can never differ between the two. Everything clinical lives in the
+profile (posture/profiles/*.toml); this module only wires the pieces:
+
+rules (posture.rules) · reps, lifting, auto activity, break timer, RULA/REBA
+(posture.activities) · framing (wrong view or body cut off → "n/a" + cue).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from posture.activities.detect import ActivityDetector
+from posture.activities.ergo import REBA_ASSUMPTIONS, RULA_ASSUMPTIONS, ErgoContext, reba, rula
+from posture.activities.lifting import (
+    NioshTask,
+    RepSample,
+    faults_of,
+    judge_rep_rules,
+    niosh_for_rep,
+    rep_metrics,
+    score_rep,
+    style_of,
+)
+from posture.activities.reps import DepthSignal, RepCounter, RepWindow
+from posture.activities.static import StaticTimer
+from posture.metrics import FrameMetrics
+from posture.rules.calibration import Calibration
+from posture.rules.cues import CueRequest, CueScheduler
+from posture.rules.engine import RuleEngine
+from posture.rules.model import (
+    ACTIVITIES,
+    ALL_VIEWS,
+    POPULATION_STATURE_CM,
+    SEGMENTS,
+    SEVERITY_RANK,
+    SIDE_VIEWS,
+    Bands,
+    Level,
+    Profile,
+    Rule,
+    Status,
+    worst,
+)
+from posture.rules.profile import as_profile
+from posture.rules.state import ClosedEvent, RuleState
+
+__all__ = ["Assessor", "Calibration", "Event", "FrameAssessment", "NioshTask", "Rep",
+           "SessionResult", "Status"]
+
+STEP_INTO_VIEW = "Step into view of the camera"
+MAX_FRAME_DT_S = 1.0  # time accounting: a longer gap between frames is not counted
+
+
+@dataclass(frozen=True)
+class FrameAssessment:
+    t: float
+    activity: str  # "sitting" | "standing" | "lifting" (resolved when auto)
+    status: Mapping[str, Status]  # rule id -> status
+    worst: Status
+    cue: str | None  # at most one short positive cue to show now
+    segment_status: Mapping[str, Status]
+    rep_count: int
+    rep_phase: str  # "stand" | "descend" | "bottom" | "rise" | ""
+    scores: Mapping[str, float]  # {"rula": 4, "reba": 5} where computable
+    cue_new: bool = False  # first frame of this cue (speak / notify once)
+    framing: str | None = None  # what is wrong with the framing, if anything
+    view: str = "unknown"
+
+
+@dataclass(frozen=True)
+class Event:
+    """report.json events[]: a rule held outside its good band long enough to matter."""
+
+    rule: str
+    category: str
+    severity: Level
+    start_s: float
+    end_s: float
+    cue: str
+    activity: str = ""
+    peak_value: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "category": self.category, "severity": self.severity,
+                "start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3),
+                "cue": self.cue, "activity": self.activity,
+                "peak_value": None if self.peak_value is None else round(self.peak_value, 2)}
+
+
+@dataclass(frozen=True)
+class Rep:
+    """report.json reps[]: one lift or squat."""
+
+    index: int
+    start_s: float
+    bottom_s: float
+    end_s: float
+    style: str
+    metrics: Mapping[str, float | None]
+    faults: tuple[Mapping[str, str], ...]
+    score: int
+    score_breakdown: Mapping[str, int]
+    niosh: Mapping[str, Any] | None = None
+    view: str = "unknown"
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "index": self.index, "start_s": round(self.start_s, 3),
+            "bottom_s": round(self.bottom_s, 3), "end_s": round(self.end_s, 3),
+            "style": self.style, "metrics": dict(self.metrics),
+            "faults": [dict(f) for f in self.faults], "score": self.score,
+            "score_breakdown": dict(self.score_breakdown), "view": self.view}
+        if self.niosh is not None:
+            d["niosh"] = dict(self.niosh)
+        return d
+
+
+@dataclass(frozen=True)
+class SessionResult:
+    activity: str
+    events: tuple[Event, ...]
+    reps: tuple[Rep, ...]
+    summary: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"activity": self.activity, "events": [e.to_dict() for e in self.events],
+                "reps": [r.to_dict() for r in self.reps], "summary": dict(self.summary)}
+
+
+def _framing_rule(activity: str, enter_s: float) -> Rule:
+    return Rule(id=f"{activity}.framing", activity=activity, category="framing",
+                metric="framing", bands=Bands("high", 0.5), cue="",
+                source="report-schema.md: wrong view or body not fully in view",
+                views=ALL_VIEWS, hysteresis=0.0, enter_s=enter_s, clear_s=0.5,
+                cue_after_s=enter_s, cue_cooldown_s=20.0, max_gap_s=math.inf)
+
+
+def _num(x: float) -> float | None:
+    return None if x is None or not math.isfinite(x) else round(float(x), 2)
+
+
+def _score_stats(values: list[float]) -> dict[str, Any] | None:
+    if not values:
+        return None
+    a = np.array(values)
+    return {"mean": round(float(a.mean()), 2), "median": float(np.median(a)),
+            "max": int(a.max()), "frames": len(values)}
+
+
+class Assessor:
+    """Per-stream posture assessment; ``update(metrics)`` per frame, ``finish()`` at the end."""
+
+    def __init__(self, activity: str = "auto", profile: Profile | str | Path | None = None,
+                 calibration: Calibration | None = None, user_height_cm: float | None = None,
+                 niosh: NioshTask | None = None) -> None:
+        if activity != "auto" and activity not in ACTIVITIES:
+            raise ValueError(f"activity must be 'auto' or one of {ACTIVITIES}, got {activity!r}")
+        if user_height_cm is not None and not 50.0 <= user_height_cm <= 250.0:
+            raise ValueError(f"user_height_cm must be 50–250 cm, got {user_height_cm}")
+        self.mode = activity
+        self.profile = as_profile(profile)
+        self.calibration = calibration
+        self.niosh = niosh
+        self.stature_cm = user_height_cm or POPULATION_STATURE_CM
+        self.stature_note = ("stature from the user's height" if user_height_cm else
+                             f"stature unknown: population {POPULATION_STATURE_CM:.0f} cm used")
+        acts = ACTIVITIES if activity == "auto" else (activity,)
+        if activity == "lifting":
+            acts = ("lifting",)
+        self.engines = {a: RuleEngine(self.profile.frame_rules(a), calibration, self.stature_cm,
+                                      load_declared=niosh is not None) for a in acts}
+        self.framing = {a: RuleState(_framing_rule(a, self.profile.settings(a).framing_enter_s))
+                        for a in acts}
+        self._framing_text: dict[str, str] = {}
+        self.timers = {a: StaticTimer(self.profile.settings(a).break_after_s,
+                                      self.profile.settings(a).break_reset_s)
+                       for a in acts if self.profile.settings(a).break_after_s > 0}
+        self._break_open: dict[str, float] = {}
+        self.counting = activity in ("auto", "lifting")
+        self.depth = DepthSignal()
+        self.counter = RepCounter()
+        self.detector = ActivityDetector() if activity == "auto" else None
+        self.cues = CueScheduler()
+        self.activity: str = "standing" if activity == "auto" else activity
+        self._activity_since = -math.inf
+        self._decided = activity != "auto"
+        self.segments: list[list[Any]] = []
+        self.events: list[Event] = []
+        self.reps: list[Rep] = []
+        self._buffer: deque[RepSample] = deque()
+        self._last_t: float | None = None
+        self._last_worst: Status = "n/a"
+        self._time: dict[str, float] = {"ok": 0.0, "caution": 0.0, "poor": 0.0, "n/a": 0.0}
+        self._rula: list[float] = []
+        self._reba: list[float] = []
+        self._rep_starts: list[float] = []
+        self._frames = 0
+
+    # ----------------------------------------------------------------- events
+    def _record(self, e: ClosedEvent, activity: str, cue: str | None = None) -> None:
+        start = max(e.start_s, self._activity_since) if activity == self.activity else e.start_s
+        self.events.append(Event(e.rule.id, e.rule.category, e.severity, start,
+                                 max(e.end_s, start), e.rule.cue if cue is None else cue,
+                                 activity, None if not math.isfinite(e.peak_value)
+                                 else float(e.peak_value)))
+
+    def _switch(self, new: str, t: float) -> None:
+        old = self.activity
+        if old in self.engines:
+            for e in self.engines[old].close_all(t):
+                self._record(e, old)
+        fr = self.framing.get(old)
+        if fr is not None:
+            closed = fr.close(t)
+            if closed is not None:
+                self._record(closed, old, self._framing_text.get(old, ""))
+        self.activity = new
+        self._activity_since = t
+        if self.segments and self.segments[-1][0] == new:
+            return
+        if self.segments:
+            self.segments[-1][2] = t
+        self.segments.append([new, t, t])
+
+    # ----------------------------------------------------------------- framing
+    def _framing_problem(self, m: FrameMetrics) -> str | None:
+        s = self.profile.settings(self.activity)
+        if not m.detected:
+            return STEP_INTO_VIEW
+        view = m.view.view
+        if view not in s.primary_views:
+            return s.framing_cue_views
+        if view in SIDE_VIEWS and any(math.isnan(m.get(x)) for x in s.required_metrics):
+            return s.framing_cue_body
+        return None
+
+    # ----------------------------------------------------------------- reps
+    def _make_rep(self, w: RepWindow) -> Rep:
+        samples = [s for s in self._buffer if w.start_s - 1e-6 <= s.m.t <= w.end_s + 1e-6]
+        metrics = rep_metrics(samples, self.stature_cm)
+        views = [s.m.view.view for s in samples if s.m.detected]
+        view = max(set(views), key=views.count) if views else "unknown"
+        rules = {r.id: r for r in self.profile.frame_rules("lifting")
+                 + self.profile.rep_rules("lifting")}
+        levels: dict[str, Level] = dict(judge_rep_rules(self.profile.rep_rules("lifting"),
+                                                        metrics, view))
+        for rid in self.engines["lifting"].states:
+            seen = worst(s.status.get(rid, "n/a") for s in samples)
+            if seen != "n/a":
+                levels[rid] = seen
+        faults = faults_of(levels, rules)
+        score, breakdown = score_rep(faults)
+        self._rep_starts.append(w.start_s)
+        niosh = None
+        if self.niosh is not None:
+            span_min = (w.end_s - self._rep_starts[0]) / 60.0
+            freq = len(self._rep_starts) / span_min if len(self._rep_starts) > 1 else None
+            niosh = niosh_for_rep(self.niosh, metrics, metrics["max_trunk_twist_deg"], freq,
+                                  self.stature_note)
+        report_metrics: dict[str, float | None] = {k: _num(v) for k, v in metrics.items()}
+        report_metrics["bottom_observed"] = float(w.bottom_observed)
+        return Rep(len(self.reps) + 1, w.start_s, w.bottom_s, w.end_s,
+                   style_of(metrics["stoop_squat_index"]), report_metrics, tuple(faults),
+                   score, breakdown, niosh, view)
+
+    def _rep_cue(self, rep: Rep) -> CueRequest | None:
+        if not rep.faults:
+            return None
+        rules = self.profile.frame_rules("lifting") + self.profile.rep_rules("lifting")
+        f = rep.faults[0] if len(rep.faults) == 1 else max(
+            rep.faults, key=lambda f: SEVERITY_RANK[f["severity"]])
+        cue = next((r.cue for r in rules if r.category == f["category"]), None)
+        return None if cue is None else CueRequest("rep", cue, f["severity"], -1, 0.0)
+
+    # ----------------------------------------------------------------- update
+    def update(self, m: FrameMetrics) -> FrameAssessment:
+        t = m.t
+        self._frames += 1
+        if self._last_t is not None:
+            self._time[self._last_worst] += min(max(t - self._last_t, 0.0), MAX_FRAME_DT_S)
+        self._last_t = t
+
+        completed: RepWindow | None = None
+        depth = math.nan
+        if self.counting:
+            depth = self.depth.update(m)
+            tick = self.counter.update(depth, t)
+            completed = tick.completed
+        if self.detector is not None:
+            act = self.detector.update(m, completed is not None, t)
+            if act is not None and (act != self.activity or not self._decided):
+                if not self._decided:
+                    self._decided = True
+                    self.activity = act
+                    self._activity_since = t
+                    self.segments.append([act, t, t])
+                else:
+                    self._switch(act, t)
+
+        updates = {a: eng.update(m) for a, eng in self.engines.items()}
+        for a, u in updates.items():
+            if a == self.activity:
+                for e in u.closed:
+                    self._record(e, a)
+        cur = updates.get(self.activity)
+        status: dict[str, Status] = dict(cur.status) if cur else {}
+        segs: dict[str, Status] = dict(cur.segment_status) if cur else dict.fromkeys(
+            SEGMENTS, "n/a")
+
+        problem = self._framing_problem(m)
+        fr = self.framing[self.activity]
+        if problem and fr.event is None:
+            self._framing_text[self.activity] = problem
+        fu = fr.update(1.0 if problem else 0.0, t)
+        if fu.closed is not None:
+            self._record(fu.closed, self.activity, self._framing_text.get(self.activity, ""))
+
+        requests: list[CueRequest] = []
+        if cur is not None:
+            eng = self.engines[self.activity]
+            for i, r in enumerate(eng.rules):
+                st = eng.states[r.id]
+                if st.event is not None and st.shown != "ok" and status[r.id] != "n/a" \
+                        and t - st.event.start_s >= r.cue_after_s:
+                    requests.append(CueRequest(r.id, r.cue, st.shown, i, r.cue_cooldown_s))
+        if fr.shown != "ok" and problem:
+            requests.append(CueRequest("framing", problem, "caution", 999, 20.0))
+
+        timer = self.timers.get(self.activity)
+        held = 0.0
+        for a, tm in self.timers.items():
+            tick_s = tm.update(m.detected and a == self.activity, t)
+            if a == self.activity:
+                held = tick_s.held_s
+            if tick_s.due and a not in self._break_open and tm.started_at is not None:
+                self._break_open[a] = tm.started_at + tm.break_after_s
+            if tick_s.ended_at is not None and a in self._break_open:
+                self._add_break_event(a, tick_s.ended_at)
+        if timer is not None and self.activity in self._break_open:
+            s = self.profile.settings(self.activity)
+            requests.append(CueRequest("break", s.break_cue, "caution", 500, 600.0))
+
+        if self.counting:
+            lift_status = updates["lifting"].status if "lifting" in updates else {}
+            self._buffer.append(RepSample(m, depth, lift_status))
+            while self._buffer and t - self._buffer[0].m.t > 15.0:
+                self._buffer.popleft()
+        if completed is not None and self.activity == "lifting" and "lifting" in self.engines:
+            rep = self._make_rep(completed)
+            self.reps.append(rep)
+            rc = self._rep_cue(rep)
+            if rc is not None:
+                requests.append(rc)
+
+        scores = self._scores(m, held)
+        shown = self.cues.update(requests, t)
+        w = worst(status.values())
+        self._last_worst = w
+        return FrameAssessment(
+            t=t, activity=self.activity, status=status, worst=w,
+            cue=shown.text if shown else None, segment_status=segs,
+            rep_count=len(self.reps),
+            rep_phase=self.counter.phase if self.counting and self.activity == "lifting" else "",
+            scores=scores, cue_new=bool(shown and shown.new), framing=problem,
+            view=m.view.view if m.detected else "unknown")
+
+    def _add_break_event(self, activity: str, end: float) -> None:
+        start = self._break_open.pop(activity)
+        s = self.profile.settings(activity)
+        self.events.append(Event(f"{activity}.prolonged_static", "prolonged_static", "caution",
+                                  start, max(end, start), s.break_cue, activity))
+
+    def _scores(self, m: FrameMetrics, held_s: float) -> dict[str, float]:
+        recent = [x for x in self._rep_starts if m.t - x <= 60.0]
+        neck0 = 0.0
+        if self.calibration is not None:
+            neck0 = self.calibration.neutral_for("neck_flexion_deg") or 0.0
+        ctx = ErgoContext(sitting=self.activity == "sitting", static_over_1min=held_s > 60.0,
+                          repeated_over_4_per_min=len(recent) > 4,
+                          load_kg=self.niosh.load_kg if self.niosh and self.activity == "lifting"
+                          else 0.0, neck_neutral_deg=neck0)
+        out: dict[str, float] = {}
+        r1, r2 = rula(m, ctx), reba(m, ctx)
+        if r1 is not None:
+            out["rula"] = r1
+            self._rula.append(r1)
+        if r2 is not None:
+            out["reba"] = r2
+            self._reba.append(r2)
+        return out
+
+    # ----------------------------------------------------------------- finish
+    def finish(self) -> SessionResult:
+        """Close open events and reps at the last frame's time and build the summary."""
+        t = self._last_t if self._last_t is not None else 0.0
+        if self._last_t is not None:
+            self._time[self._last_worst] += 0.0
+        if self.counting:
+            w = self.counter.flush()
+            if w is not None and self.activity == "lifting" and "lifting" in self.engines:
+                self.reps.append(self._make_rep(w))
+        for a, eng in self.engines.items():
+            if a == self.activity:
+                for e in eng.close_all(t):
+                    self._record(e, a)
+        fr = self.framing.get(self.activity)
+        if fr is not None:
+            closed = fr.close(t)
+            if closed is not None:
+                self._record(closed, self.activity, self._framing_text.get(self.activity, ""))
+        for a in list(self._break_open):
+            self._add_break_event(a, t)
+        if self.segments:
+            self.segments[-1][2] = t
+        events = tuple(sorted(self.events, key=lambda e: (e.start_s, e.rule)))
+        return SessionResult(self._session_activity(), events, tuple(self.reps),
+                             self._summary())
+
+    def _session_activity(self) -> str:
+        if self.mode != "auto":
+            return self.mode
+        if self.reps:
+            return "lifting"  # a lifting session stands between its reps
+        if not self.segments:
+            return self.activity
+        totals: dict[str, float] = {}
+        for a, s, e in self.segments:
+            totals[a] = totals.get(a, 0.0) + (e - s)
+        return max(totals, key=lambda a: totals[a])
+
+    def _summary(self) -> dict[str, Any]:
+        tm = self._time
+        measured = tm["ok"] + tm["caution"] + tm["poor"]
+        if self.reps and self._session_activity() == "lifting":
+            score: int | None = round(float(np.mean([r.score for r in self.reps])))
+            basis = "mean rep score"
+        elif measured > 0:
+            score = round(100.0 * (tm["ok"] + 0.5 * tm["caution"]) / measured)
+            basis = "time ok + half the time in caution, over the measured time"
+        else:
+            score, basis = None, "nothing measurable"
+        cal: dict[str, Any] | str = "population defaults"
+        if self.calibration is not None:
+            cal = {**self.calibration.to_dict(),
+                   "rules": sorted(r for e in self.engines.values() for r in e.calibrated_rules)}
+        rula_s, reba_s = _score_stats(self._rula), _score_stats(self._reba)
+        if rula_s is not None:
+            rula_s["assumptions"] = list(RULA_ASSUMPTIONS)
+        if reba_s is not None:
+            reba_s["assumptions"] = list(REBA_ASSUMPTIONS)
+        return {
+            "score": score, "score_basis": basis,
+            "time_s_by_severity": {k: round(tm[k], 3) for k in ("ok", "caution", "poor")},
+            "time_s_not_measurable": round(tm["n/a"], 3),
+            "rula": rula_s, "reba": reba_s,
+            "calibration": cal,
+            "profile": {"name": self.profile.name, "sources": list(self.profile.sources)},
+            "activity_mode": self.mode,
+            "activity_segments": [{"activity": a, "start_s": round(s, 3), "end_s": round(e, 3)}
+                                  for a, s, e in self.segments],
+            "rep_count": len(self.reps),
+            "stature_cm": self.stature_cm, "stature_source": self.stature_note,
+            "cues": [{"t": round(ct, 3), "cue": text} for ct, _, text in self.cues.history],
+            "frames": self._frames,
+        }

@@ -1,0 +1,953 @@
+"""Session history: one embedded SQLite database in the user's data folder.
+
+Why SQLite (stdlib ``sqlite3``, no ORM): the History page, the live coach and a
+second browser tab may all write at once, a crash must not lose more than the
+last few seconds, and a patient must be able to delete everything.  A single
+file in WAL mode with a busy timeout gives all three without a server.
+
+Where: :func:`default_data_dir` (``$POSTURE_DATA_DIR`` wins), file
+``history.sqlite3``.  Folders we create are 0o700 and the file is 0o600,
+because posture data is health data; SQLite gives its ``-wal``/``-shm`` side
+files the same mode as the database.
+
+What is stored: one row per session (a live coaching run or a reviewed video)
+with its summary, its posture events and its reps.  Never video frames or
+pictures, and not the per-frame angles of ``report.json`` either.  A future
+opt-in ``media`` table for clips a user chooses to keep is deliberately not
+part of this schema.
+
+Concurrency: each :class:`HistoryStore` owns one connection guarded by a lock,
+so threads of one process (the camera callback and the page) can share it;
+other processes or tabs open their own store and WAL + ``busy_timeout`` keep
+their writes safe.  Every write is one ``BEGIN IMMEDIATE`` transaction.
+
+Schema changes: :data:`MIGRATIONS` is a tuple of SQL scripts; script ``i``
+takes ``PRAGMA user_version`` from ``i`` to ``i + 1``.  Append, never edit.
+All pending scripts run in one transaction (with foreign keys off, as SQLite's
+table-rebuild recipe needs, and a ``foreign_key_check`` before commit), so a
+failed upgrade leaves the old database untouched.
+
+Every failure the patient could meet (damaged file, locked file, full disk,
+no permission) surfaces as :class:`StoreError` whose ``str()`` is one sentence;
+the sqlite3 detail is kept in ``error.detail`` for logs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sqlite3
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from posture.errors import PostureError, display_name
+
+APP_DIR_NAME = "posture"
+DB_FILENAME = "history.sqlite3"
+ENV_DATA_DIR = "POSTURE_DATA_DIR"
+
+KINDS = ("live", "review")
+STATUSES = ("recording", "complete", "interrupted")
+SEVERITIES = ("ok", "caution", "poor")
+
+#: Seconds a writer waits for another writer before giving up (``busy_timeout``).
+BUSY_TIMEOUT_S = 5.0
+
+_SCHEMA_V1 = """
+CREATE TABLE sessions (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: a tab may hold an old id
+    kind          TEXT    NOT NULL CHECK (kind IN ('live', 'review')),
+    activity      TEXT    NOT NULL,
+    source        TEXT,                               -- a label (file name), not a full path
+    started_at    REAL    NOT NULL,                   -- unix seconds
+    ended_at      REAL,                               -- NULL until finish_session
+    duration_s    REAL    NOT NULL DEFAULT 0,
+    status        TEXT    NOT NULL DEFAULT 'recording'
+                          CHECK (status IN ('recording', 'complete', 'interrupted')),
+    summary_json  TEXT    NOT NULL DEFAULT '{}',
+    settings_json TEXT    NOT NULL DEFAULT '{}',
+    profile       TEXT,
+    meta_json     TEXT    NOT NULL DEFAULT '{}',      -- rest of report.json: video info, warnings
+    updated_at    REAL    NOT NULL                    -- wall clock of the last write
+);
+CREATE INDEX sessions_by_start ON sessions (started_at);
+CREATE INDEX sessions_recording ON sessions (status) WHERE status = 'recording';
+CREATE TABLE events (
+    id         INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    rule       TEXT,
+    category   TEXT,
+    severity   TEXT,
+    start_s    REAL,
+    end_s      REAL,
+    cue        TEXT,
+    extra_json TEXT                                   -- fields added to events[] later
+);
+CREATE INDEX events_by_session ON events (session_id);
+CREATE TABLE reps (
+    id           INTEGER PRIMARY KEY,
+    session_id   INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    idx          INTEGER NOT NULL,                    -- reps[].index
+    start_s      REAL,
+    bottom_s     REAL,
+    end_s        REAL,
+    style        TEXT,
+    score        NUMERIC,
+    faults_json  TEXT    NOT NULL DEFAULT '[]',
+    metrics_json TEXT    NOT NULL DEFAULT '{}',
+    extra_json   TEXT
+);
+CREATE INDEX reps_by_session ON reps (session_id, idx);
+CREATE TABLE settings (
+    key        TEXT PRIMARY KEY,
+    value_json TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
+#: Script ``i`` upgrades ``user_version`` ``i`` → ``i + 1``.  Append only.
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_EVENT_KEYS = ("rule", "category", "severity", "start_s", "end_s", "cue")
+_REP_KEYS = ("index", "start_s", "bottom_s", "end_s", "style", "metrics", "faults", "score")
+# report.json parts that get their own columns/tables, or are never kept.
+_REPORT_OWN_KEYS = ("activity", "video", "frames", "events", "reps", "summary")
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class StoreError(PostureError):
+    """The history could not be read or written; ``str()`` says what to do."""
+
+    def __init__(self, message: str, *, detail: str | None = None,
+                 path: str | os.PathLike[str] | None = None) -> None:
+        super().__init__(message, detail=detail)
+        self.path = os.fspath(path) if path is not None else None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keep detail and path when the error crosses a process boundary.
+        return (type(self), (self.message,), {"detail": self.detail, "path": self.path})
+
+
+class SessionNotFoundError(StoreError):
+    """The session id is not (or no longer) in the history, e.g. deleted in another tab."""
+
+
+def _error_detail(exc: BaseException) -> str:
+    name = getattr(exc, "sqlite_errorname", None)
+    return f"{type(exc).__name__}: {exc}" + (f" [{name}]" if name else "")
+
+
+def _translate(exc: BaseException, path: Path, fallback: str | None = None) -> StoreError:
+    """Turn a sqlite3/OS failure into a sentence a patient can act on."""
+    name = str(getattr(exc, "sqlite_errorname", "") or "")
+    text = str(exc).lower()
+    where = str(path)
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text \
+            or "not a database" in text:
+        msg = (f"The history database at {where} is damaged; move that file elsewhere or "
+               "delete it, and posture will start a new, empty history.")
+    elif name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
+        msg = (f"The history database at {where} is busy in another window or program; "
+               "please try again in a moment.")
+    elif name.startswith("SQLITE_FULL") or "disk is full" in text:
+        msg = (f"The history could not be saved because the disk holding {where} is full; "
+               "free some space and try again.")
+    elif fallback is not None:
+        msg = fallback
+    elif isinstance(exc, OSError) or name.startswith(
+            ("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_AUTH")) \
+            or "unable to open" in text:
+        msg = (f"The history database at {where} could not be opened or written; check that "
+               "its folder exists and that you are allowed to write there.")
+    else:
+        msg = (f"The history database at {where} could not be used; if this keeps happening, "
+               "move that file elsewhere to start a new history.")
+    return StoreError(msg, detail=_error_detail(exc), path=path)
+
+
+# --------------------------------------------------------------------------- location
+
+
+def default_data_dir() -> Path:
+    """Per-user data folder, as platformdirs would choose it (computed here, no dependency).
+
+    ``$POSTURE_DATA_DIR`` overrides it (tests, portable installs, clinics that
+    keep data on an encrypted volume).
+    """
+    override = os.environ.get(ENV_DATA_DIR)
+    if override:
+        return Path(override).expanduser().absolute()
+    if sys.platform == "win32":
+        appdata = os.environ.get("APPDATA")
+        root = Path(appdata) if appdata else Path.home() / "AppData" / "Roaming"
+    elif sys.platform == "darwin":
+        root = Path.home() / "Library" / "Application Support"
+    else:
+        xdg = os.environ.get("XDG_DATA_HOME")
+        # The XDG spec says relative values are invalid and must be ignored.
+        root = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".local" / "share"
+    return root / APP_DIR_NAME
+
+
+def _make_private_dirs(folder: Path) -> None:
+    """Create ``folder`` and any missing parents with mode 0o700 (whatever the umask)."""
+    missing: list[Path] = []
+    current = folder
+    while not current.exists() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir(mode=0o700)
+        except FileExistsError:  # another process made it first
+            continue
+        os.chmod(d, 0o700)
+    if not folder.is_dir():
+        raise NotADirectoryError(f"{folder} is not a folder")
+
+
+def _create_private_file(path: Path) -> None:
+    """Create an empty database file readable by its owner only; leave an existing one alone."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _jsonable(value: Any) -> Any:
+    """A JSON-safe copy: NaN/inf → None, tuples → lists, numpy scalars/arrays → Python."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "tolist") and callable(value.tolist):  # numpy array or scalar
+        return _jsonable(value.tolist())
+    if hasattr(value, "item") and callable(value.item):
+        return _jsonable(value.item())
+    raise TypeError(f"cannot store a {type(value).__name__} in the history (not JSON data)")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(_jsonable(value), allow_nan=False, ensure_ascii=False,
+                      separators=(",", ":"))
+
+
+def _loads(text: str | None, default: Any) -> Any:
+    """Decode a JSON column; a hand-edited bad value must not break the History page."""
+    if text is None:
+        return default
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return default
+
+
+def _num(value: Any) -> float | None:
+    """A finite float, or None for missing/non-numeric/NaN values."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _score(value: Any) -> int | float | None:
+    """Rep scores stay ints when they are ints (report.json writes 82, not 82.0)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if hasattr(value, "item") and callable(value.item):
+        value = value.item()
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return _num(value)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _required_time(value: Any, name: str) -> float:
+    f = _num(value)
+    if f is None:
+        raise ValueError(f"{name} must be a finite number of seconds, got {value!r}")
+    return f
+
+
+def _duration(value: Any) -> float:
+    return max(0.0, _required_time(value, "duration_s"))
+
+
+def _as_mapping(value: Mapping[str, Any] | None, name: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a mapping, got {type(value).__name__}")
+    return value
+
+
+def _event_row(event: Mapping[str, Any]) -> tuple[Any, ...]:
+    event = _as_mapping(event, "each event")
+    extra = {k: v for k, v in event.items() if k not in _EVENT_KEYS}
+    return (_text(event.get("rule")), _text(event.get("category")),
+            _text(event.get("severity")), _num(event.get("start_s")), _num(event.get("end_s")),
+            _text(event.get("cue")), _dumps(extra) if extra else None)
+
+
+def _rep_row(rep: Mapping[str, Any], position: int) -> tuple[Any, ...]:
+    rep = _as_mapping(rep, "each rep")
+    index = rep.get("index")
+    idx = index if isinstance(index, int) and not isinstance(index, bool) else position + 1
+    extra = {k: v for k, v in rep.items() if k not in _REP_KEYS}
+    faults = rep.get("faults")
+    metrics = rep.get("metrics")
+    return (idx, _num(rep.get("start_s")), _num(rep.get("bottom_s")), _num(rep.get("end_s")),
+            _text(rep.get("style")), _score(rep.get("score")),
+            _dumps(faults if faults is not None else []),
+            _dumps(metrics if metrics is not None else {}), _dumps(extra) if extra else None)
+
+
+def _severity_seconds(summary: Mapping[str, Any]) -> tuple[float, float]:
+    """(seconds in the ok band, seconds graded at all) from ``summary.time_s_by_severity``."""
+    by = summary.get("time_s_by_severity") if isinstance(summary, Mapping) else None
+    if not isinstance(by, Mapping):
+        return 0.0, 0.0
+    secs = {k: max(0.0, _num(by.get(k)) or 0.0) for k in SEVERITIES}
+    return secs["ok"], sum(secs.values())
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration script into single statements (``executescript`` would COMMIT)."""
+    buf = ""
+    for piece in script.split(";"):
+        buf += piece + ";"
+        if sqlite3.complete_statement(buf):
+            lines = [ln for ln in buf.splitlines()
+                     if ln.strip() and not ln.strip().startswith("--")]
+            stmt = "\n".join(lines).strip()
+            if stmt and stmt != ";":
+                yield stmt
+            buf = ""
+    if buf.strip(" \n\t;"):
+        raise ValueError(f"incomplete SQL statement in migration: {buf!r}")
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL (a setting kept in the file), waiting out other openers.
+
+    Changing the journal mode needs an exclusive lock, and SQLite answers
+    SQLITE_BUSY at once there instead of calling the busy handler, so when
+    several processes open a new database together we retry by hand for up
+    to the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.005
+    while True:
+        try:
+            if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                return
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            return
+        except sqlite3.OperationalError as exc:
+            busy = str(getattr(exc, "sqlite_errorname", "")).startswith("SQLITE_BUSY")
+            if not busy or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
+
+# --------------------------------------------------------------------------- rows
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One line of the History list (no events/reps: those are loaded on demand)."""
+
+    id: int
+    kind: str
+    activity: str
+    source: str | None
+    started_at: float
+    ended_at: float | None
+    duration_s: float
+    status: str
+    profile: str | None
+    summary: dict[str, Any]
+    settings: dict[str, Any]
+    updated_at: float
+    event_count: int = 0
+    rep_count: int = 0
+
+    @property
+    def score(self) -> float | None:
+        """``summary.score`` when it is a number."""
+        return _num(self.summary.get("score"))
+
+    @property
+    def ok_share(self) -> float | None:
+        """Share of graded time in the ok band, None when nothing was graded."""
+        ok, graded = _severity_seconds(self.summary)
+        return ok / graded if graded > 0 else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SessionDetail:
+    """A session with its events and reps, shaped like report.json's ``events[]``/``reps[]``."""
+
+    session: SessionRow
+    events: list[dict[str, Any]]
+    reps: list[dict[str, Any]]
+    #: The rest of a saved report.json (video info without its path, tool version, warnings).
+    meta: dict[str, Any]
+
+    def to_report(self) -> dict[str, Any]:
+        """A report.json-shaped dict for the report views; ``frames`` are never stored."""
+        report: dict[str, Any] = {k: v for k, v in self.meta.items() if k != "video"}
+        video = dict(self.meta.get("video") or {})
+        video.setdefault("duration_s", self.session.duration_s)
+        if self.session.source is not None:
+            video["path"] = self.session.source
+        report.update(activity=self.session.activity, video=video, events=self.events,
+                      reps=self.reps, summary=self.session.summary)
+        return report
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.session.to_dict()
+        out.pop("event_count", None)
+        out.pop("rep_count", None)
+        out.update(meta=self.meta, events=self.events, reps=self.reps)
+        return out
+
+
+@dataclass(frozen=True)
+class DayTrend:
+    """One local calendar day of practice, for the History trend chart."""
+
+    day: date
+    sessions: int
+    total_s: float
+    #: Seconds in the ok band / graded seconds, over all the day's sessions; None if none graded.
+    ok_share: float | None
+    #: Mean over the day's scored reps (each rep weighs the same); None without scored reps.
+    mean_rep_score: float | None
+    reps: int
+
+
+def _row(r: sqlite3.Row) -> SessionRow:
+    keys = r.keys()
+    return SessionRow(
+        id=r["id"], kind=r["kind"], activity=r["activity"], source=r["source"],
+        started_at=r["started_at"], ended_at=r["ended_at"], duration_s=r["duration_s"],
+        status=r["status"], profile=r["profile"],
+        summary=_loads(r["summary_json"], {}), settings=_loads(r["settings_json"], {}),
+        updated_at=r["updated_at"],
+        event_count=r["event_count"] if "event_count" in keys else 0,
+        rep_count=r["rep_count"] if "rep_count" in keys else 0,
+    )
+
+
+def _event_dict(r: sqlite3.Row) -> dict[str, Any]:
+    out = {k: r[k] for k in _EVENT_KEYS}
+    out.update(_loads(r["extra_json"], {}))
+    return out
+
+
+def _rep_dict(r: sqlite3.Row) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "index": r["idx"], "start_s": r["start_s"], "bottom_s": r["bottom_s"],
+        "end_s": r["end_s"], "style": r["style"], "metrics": _loads(r["metrics_json"], {}),
+        "faults": _loads(r["faults_json"], []), "score": r["score"],
+    }
+    out.update(_loads(r["extra_json"], {}))
+    return out
+
+
+_LIST_SQL = """
+SELECT s.*,
+       (SELECT COUNT(*) FROM events e WHERE e.session_id = s.id) AS event_count,
+       (SELECT COUNT(*) FROM reps r WHERE r.session_id = s.id) AS rep_count
+FROM sessions s
+"""
+
+
+# --------------------------------------------------------------------------- store
+
+
+class HistoryStore:
+    """The session history: start/record/finish live sessions, save reviews, browse, delete."""
+
+    #: Schema scripts this build knows; a subclass may extend it (tests do).
+    migrations: tuple[str, ...] = MIGRATIONS
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = (Path(path).expanduser().absolute() if path is not None
+                     else default_data_dir() / DB_FILENAME)
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        try:
+            _make_private_dirs(self.path.parent)
+            _create_private_file(self.path)
+        except OSError as exc:
+            raise StoreError(
+                f"The history folder {self.path.parent} could not be created or used; check "
+                f"that it is a folder you are allowed to write to, or set {ENV_DATA_DIR} to "
+                "another folder.", detail=_error_detail(exc), path=self.path) from None
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                   check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            self._configure(conn)
+        except sqlite3.Error as exc:
+            if conn is not None:
+                conn.close()
+            if isinstance(exc, sqlite3.ProgrammingError | sqlite3.InterfaceError):
+                raise
+            raise _translate(exc, self.path) from None
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
+        self._conn = conn
+
+    # ----------------------------------------------------------------- setup
+
+    def _newer_error(self, version: int) -> StoreError:
+        return StoreError(
+            f"The history database at {self.path} was written by a newer version of posture "
+            f"(history format {version}; this version reads up to {len(self.migrations)}); "
+            "please update posture to open it.", path=self.path)
+
+    def _configure(self, conn: sqlite3.Connection) -> None:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        # Read the version before writing anything: a newer file must stay untouched.
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > len(self.migrations):
+            raise self._newer_error(version)
+        _enable_wal(conn)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        # Deleted sessions are overwritten with zeros instead of lingering in free pages.
+        conn.execute("PRAGMA secure_delete = ON")
+        if version < len(self.migrations):
+            self._migrate(conn)
+        conn.execute("PRAGMA foreign_keys = ON")
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        """Apply pending scripts in one write transaction (another process may race us)."""
+        target = len(self.migrations)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > target:
+                raise self._newer_error(version)
+            for script in self.migrations[version:]:
+                for stmt in _statements(script):
+                    conn.execute(stmt)
+            if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                raise StoreError(
+                    f"The history database at {self.path} could not be upgraded because some "
+                    "of its records no longer fit together; move that file elsewhere to start "
+                    "a new history.", path=self.path)
+            conn.execute(f"PRAGMA user_version = {target:d}")
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                with suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error) and not isinstance(
+                    exc, sqlite3.ProgrammingError | sqlite3.InterfaceError):
+                raise _translate(exc, self.path, fallback=(
+                    f"The history database at {self.path} could not be upgraded to this version "
+                    "of posture; it was left as it was. Move that file elsewhere to start a new "
+                    "history.")) from None
+            raise
+
+    # ----------------------------------------------------------------- plumbing
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        """Serialise threads, run the block in one transaction, translate sqlite errors."""
+        with self._lock:
+            conn = self._conn
+            if conn is None:
+                raise StoreError("The session history has already been closed; please reload "
+                                 "the page.", path=self.path)
+            try:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield conn
+                except BaseException:
+                    if conn.in_transaction:
+                        with suppress(sqlite3.Error):
+                            conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
+                raise
+            except sqlite3.Error as exc:
+                raise _translate(exc, self.path) from None
+
+    def _not_found(self, session_id: int) -> SessionNotFoundError:
+        return SessionNotFoundError(
+            f"Session {session_id} is no longer in the history; it may have been deleted.",
+            path=self.path)
+
+    @staticmethod
+    def _replace_children(conn: sqlite3.Connection, session_id: int,
+                          events: list[tuple[Any, ...]], reps: list[tuple[Any, ...]]) -> None:
+        conn.execute("DELETE FROM events WHERE session_id = ?", (session_id,))
+        conn.execute("DELETE FROM reps WHERE session_id = ?", (session_id,))
+        conn.executemany(
+            "INSERT INTO events (session_id, rule, category, severity, start_s, end_s, cue, "
+            "extra_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(session_id, *e) for e in events])
+        conn.executemany(
+            "INSERT INTO reps (session_id, idx, start_s, bottom_s, end_s, style, score, "
+            "faults_json, metrics_json, extra_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(session_id, *r) for r in reps])
+
+    @staticmethod
+    def _children(events: Sequence[Mapping[str, Any]], reps: Sequence[Mapping[str, Any]],
+                  ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        # Serialised before taking the lock, so the camera thread waits as little as possible.
+        return ([_event_row(e) for e in events or ()],
+                [_rep_row(r, i) for i, r in enumerate(reps or ())])
+
+    # ----------------------------------------------------------------- live sessions
+
+    def start_session(self, kind: str, activity: str, *, started_at: float,
+                      source: str | None = None, settings: Mapping[str, Any] | None = None,
+                      profile: str | None = None) -> int:
+        """Open a session in state 'recording' and return its id (for record/finish)."""
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        start = _required_time(started_at, "started_at")
+        settings_json = _dumps(_as_mapping(settings, "settings"))
+        with self._transaction(write=True) as conn:
+            cur = conn.execute(
+                "INSERT INTO sessions (kind, activity, source, started_at, status, "
+                "settings_json, profile, updated_at) VALUES (?, ?, ?, ?, 'recording', ?, ?, ?)",
+                (kind, str(activity), source, start, settings_json, profile, time.time()))
+            return int(cur.lastrowid or 0)
+
+    def record_progress(self, session_id: int, *, summary: Mapping[str, Any],
+                        events: Sequence[Mapping[str, Any]], reps: Sequence[Mapping[str, Any]],
+                        duration_s: float) -> None:
+        """Save the session's state so far, so a crash loses only what came after.
+
+        Idempotent: the summary is overwritten and events/reps are replaced
+        wholesale in one transaction (they are small), so calling it every few
+        seconds never duplicates rows.  A session marked 'interrupted' by
+        another tab is evidently alive and goes back to 'recording'.  Progress
+        arriving after :meth:`finish_session` (a late camera callback) is
+        ignored.  Raises :class:`SessionNotFoundError` if the session was deleted.
+        """
+        summary_json = _dumps(_as_mapping(summary, "summary"))
+        duration = _duration(duration_s)
+        event_rows, rep_rows = self._children(events, reps)
+        with self._transaction(write=True) as conn:
+            cur = conn.execute(
+                "UPDATE sessions SET summary_json = ?, duration_s = ?, status = 'recording', "
+                "updated_at = ? WHERE id = ? AND ended_at IS NULL",
+                (summary_json, duration, time.time(), session_id))
+            if cur.rowcount == 0:
+                if conn.execute("SELECT 1 FROM sessions WHERE id = ?",
+                                (session_id,)).fetchone() is None:
+                    raise self._not_found(session_id)
+                return  # already finished
+            self._replace_children(conn, session_id, event_rows, rep_rows)
+
+    def finish_session(self, session_id: int, *, summary: Mapping[str, Any],
+                       events: Sequence[Mapping[str, Any]], reps: Sequence[Mapping[str, Any]],
+                       duration_s: float, ended_at: float, status: str = "complete") -> None:
+        """Write the final state and close the session ('complete' or 'interrupted')."""
+        if status not in ("complete", "interrupted"):
+            raise ValueError(f"a finished session is 'complete' or 'interrupted', not {status!r}")
+        summary_json = _dumps(_as_mapping(summary, "summary"))
+        duration = _duration(duration_s)
+        end = _required_time(ended_at, "ended_at")
+        event_rows, rep_rows = self._children(events, reps)
+        with self._transaction(write=True) as conn:
+            cur = conn.execute(
+                "UPDATE sessions SET summary_json = ?, duration_s = ?, ended_at = ?, status = ?, "
+                "updated_at = ? WHERE id = ?",
+                (summary_json, duration, end, status, time.time(), session_id))
+            if cur.rowcount == 0:
+                raise self._not_found(session_id)
+            self._replace_children(conn, session_id, event_rows, rep_rows)
+
+    def save_report(self, report: Mapping[str, Any], *, kind: str = "review",
+                    source: str | None = None, started_at: float | None = None) -> int:
+        """Store a whole report.json dict as one complete session, in one transaction.
+
+        ``source`` defaults to the bare file name of ``video.path`` (never the
+        full path, which can reveal a patient's name or folders).  ``frames``
+        are not kept: the History page needs only the summary, events and reps.
+        """
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        report = _as_mapping(report, "report")
+        video = report.get("video")
+        video = video if isinstance(video, Mapping) else {}
+        if source is None and video.get("path"):
+            source = display_name(str(video["path"]))
+        duration = _num(video.get("duration_s"))
+        if duration is None:
+            frames = report.get("frames")
+            last = frames[-1] if isinstance(frames, Sequence) and frames else None
+            duration = (_num(last.get("t")) if isinstance(last, Mapping) else None) or 0.0
+        duration = max(0.0, duration)
+        start = time.time() if started_at is None else _required_time(started_at, "started_at")
+        meta = {k: v for k, v in report.items() if k not in _REPORT_OWN_KEYS}
+        meta["video"] = {k: v for k, v in video.items() if k != "path"}
+        activity = report.get("activity") or "unknown"
+        summary_json = _dumps(_as_mapping(report.get("summary"), "summary"))
+        meta_json = _dumps(meta)
+        event_rows, rep_rows = self._children(report.get("events") or (),
+                                              report.get("reps") or ())
+        with self._transaction(write=True) as conn:
+            cur = conn.execute(
+                "INSERT INTO sessions (kind, activity, source, started_at, ended_at, duration_s, "
+                "status, summary_json, meta_json, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'complete', ?, ?, ?)",
+                (kind, str(activity), source, start, start + duration, duration, summary_json,
+                 meta_json, time.time()))
+            session_id = int(cur.lastrowid or 0)
+            self._replace_children(conn, session_id, event_rows, rep_rows)
+            return session_id
+
+    def mark_interrupted(self, *, idle_s: float = 0.0) -> int:
+        """Sessions left 'recording' by a crash become 'interrupted'; returns how many.
+
+        Call it at app start.  With several tabs or processes recording, pass
+        ``idle_s`` (e.g. 30): only sessions whose last write is older than that
+        are marked, so a live session elsewhere is left alone.  (Should one be
+        marked anyway, its next :meth:`record_progress` sets it back to 'recording'.)
+        """
+        with self._transaction(write=True) as conn:
+            if idle_s > 0:
+                cur = conn.execute(
+                    "UPDATE sessions SET status = 'interrupted' "
+                    "WHERE status = 'recording' AND updated_at <= ?", (time.time() - idle_s,))
+            else:
+                cur = conn.execute(
+                    "UPDATE sessions SET status = 'interrupted' WHERE status = 'recording'")
+            return cur.rowcount
+
+    # ----------------------------------------------------------------- reading
+
+    def list_sessions(self, limit: int | None = None) -> list[SessionRow]:
+        """Sessions newest first (by start time), with their event and rep counts."""
+        if limit is not None and limit < 0:
+            raise ValueError("limit must be >= 0")
+        with self._transaction(write=False) as conn:
+            rows = conn.execute(_LIST_SQL + " ORDER BY s.started_at DESC, s.id DESC LIMIT ?",
+                                (-1 if limit is None else limit,)).fetchall()
+        return [_row(r) for r in rows]
+
+    @staticmethod
+    def _detail(conn: sqlite3.Connection, session_id: int) -> SessionDetail | None:
+        r = conn.execute(_LIST_SQL + " WHERE s.id = ?", (session_id,)).fetchone()
+        if r is None:
+            return None
+        events = conn.execute("SELECT * FROM events WHERE session_id = ? ORDER BY id",
+                              (session_id,)).fetchall()
+        reps = conn.execute("SELECT * FROM reps WHERE session_id = ? ORDER BY id",
+                            (session_id,)).fetchall()
+        return SessionDetail(session=_row(r), events=[_event_dict(e) for e in events],
+                             reps=[_rep_dict(x) for x in reps], meta=_loads(r["meta_json"], {}))
+
+    def get_session(self, session_id: int) -> SessionDetail | None:
+        """One session with its events and reps, or None if there is no such session."""
+        with self._transaction(write=False) as conn:
+            return self._detail(conn, session_id)
+
+    def trends(self) -> list[DayTrend]:
+        """Per local calendar day (of each session's start), oldest first.
+
+        ``ok_share`` weighs sessions by their graded time (a 2-minute session
+        does not count as much as an hour); summaries missing
+        ``time_s_by_severity`` or some of its keys count those as 0.
+        """
+        with self._transaction(write=False) as conn:
+            sessions = conn.execute(
+                "SELECT id, started_at, duration_s, summary_json FROM sessions "
+                "ORDER BY started_at").fetchall()
+            rep_stats = {r[0]: (int(r[1]), float(r[2] or 0.0), int(r[3])) for r in conn.execute(
+                "SELECT session_id, COUNT(*), SUM(score), COUNT(score) FROM reps "
+                "GROUP BY session_id")}
+        days: dict[date, dict[str, float]] = {}
+        for s in sessions:
+            d = days.setdefault(date.fromtimestamp(s["started_at"]), dict.fromkeys(
+                ("sessions", "total_s", "ok_s", "graded_s", "reps", "score_sum", "scored"), 0.0))
+            ok, graded = _severity_seconds(_loads(s["summary_json"], {}))
+            n_reps, score_sum, scored = rep_stats.get(s["id"], (0, 0.0, 0))
+            d["sessions"] += 1
+            d["total_s"] += s["duration_s"] or 0.0
+            d["ok_s"] += ok
+            d["graded_s"] += graded
+            d["reps"] += n_reps
+            d["score_sum"] += score_sum
+            d["scored"] += scored
+        return [DayTrend(day=day, sessions=int(d["sessions"]), total_s=d["total_s"],
+                         ok_share=d["ok_s"] / d["graded_s"] if d["graded_s"] > 0 else None,
+                         mean_rep_score=d["score_sum"] / d["scored"] if d["scored"] else None,
+                         reps=int(d["reps"]))
+                for day, d in sorted(days.items())]
+
+    def export_json(self, session_id: int | None = None) -> dict[str, Any]:
+        """One session, or the whole history plus settings, as plain JSON data (one snapshot)."""
+        with self._transaction(write=False) as conn:
+            if session_id is None:
+                ids = [r[0] for r in conn.execute(
+                    "SELECT id FROM sessions ORDER BY started_at, id")]
+            else:
+                ids = [session_id]
+            details = [self._detail(conn, i) for i in ids]
+            settings = self._settings(conn) if session_id is None else None
+        if session_id is not None and details[0] is None:
+            raise self._not_found(session_id)
+        out: dict[str, Any] = {
+            "format": "posture-history",
+            "schema_version": len(self.migrations),
+            "exported_at": time.time(),
+            "sessions": [d.to_dict() for d in details if d is not None],
+        }
+        if settings is not None:
+            out["settings"] = settings
+        return dict(_jsonable(out))
+
+    # ----------------------------------------------------------------- deleting
+
+    def _compact(self, *, vacuum: bool) -> None:
+        """Rewrite deleted data out of the file: VACUUM (optional), then empty the WAL.
+
+        ``secure_delete`` already zeroes freed pages, but until a checkpoint the
+        WAL still holds copies of the pages as they were written.  The
+        TRUNCATE checkpoint copies everything into the main file and empties
+        the WAL; if another window is reading at that moment it does what it
+        can and the rest goes at the next checkpoint.
+        """
+        with self._lock:
+            conn = self._conn
+            if conn is None:
+                raise StoreError("The session history has already been closed; please reload "
+                                 "the page.", path=self.path)
+            try:
+                if vacuum:
+                    conn.execute("VACUUM")
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            except sqlite3.Error as exc:
+                raise _translate(exc, self.path) from None
+
+    def delete_session(self, session_id: int) -> bool:
+        """Delete one session with its events and reps; False if it was not there.
+
+        The freed pages are zeroed and the WAL emptied, so the deleted session
+        does not stay readable in the files.
+        """
+        with self._transaction(write=True) as conn:
+            deleted = conn.execute("DELETE FROM sessions WHERE id = ?",
+                                   (session_id,)).rowcount > 0
+        if deleted:
+            self._compact(vacuum=False)
+        return deleted
+
+    def delete_all(self) -> int:
+        """Delete every session (settings are kept), then compact the file; returns the count.
+
+        VACUUM rebuilds the file without the deleted pages (so it also
+        shrinks) and the TRUNCATE checkpoint empties the WAL, so the deleted
+        history does not linger on disk (see :meth:`_compact`).
+        """
+        with self._transaction(write=True) as conn:
+            conn.execute("DELETE FROM events")
+            conn.execute("DELETE FROM reps")
+            count = conn.execute("DELETE FROM sessions").rowcount
+        self._compact(vacuum=True)
+        return count
+
+    # ----------------------------------------------------------------- settings
+
+    @staticmethod
+    def _settings(conn: sqlite3.Connection) -> dict[str, Any]:
+        return {r["key"]: _loads(r["value_json"], None)
+                for r in conn.execute("SELECT key, value_json FROM settings ORDER BY key")}
+
+    def get_settings(self) -> dict[str, Any]:
+        """The Settings page's saved values ({} on first run)."""
+        with self._transaction(write=False) as conn:
+            return self._settings(conn)
+
+    def save_settings(self, values: Mapping[str, Any]) -> None:
+        """Upsert the given keys (others are kept), all in one transaction."""
+        rows = []
+        for key, value in _as_mapping(values, "values").items():
+            if not isinstance(key, str):
+                raise TypeError(f"setting names must be strings, got {key!r}")
+            rows.append((key, _dumps(value)))
+        with self._transaction(write=True) as conn:
+            conn.executemany(
+                "INSERT INTO settings (key, value_json) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json", rows)
+
+    # ----------------------------------------------------------------- lifetime
+
+    def close(self) -> None:
+        """Close the connection (idempotent); SQLite checkpoints and removes the WAL."""
+        with self._lock:
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except sqlite3.Error as exc:
+                raise _translate(exc, self.path) from None
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"HistoryStore({str(self.path)!r})"
+
+
+__all__ = [
+    "DB_FILENAME",
+    "ENV_DATA_DIR",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "DayTrend",
+    "HistoryStore",
+    "SessionDetail",
+    "SessionNotFoundError",
+    "SessionRow",
+    "StoreError",
+    "default_data_dir",
+]

@@ -1,0 +1,325 @@
+"""Page 2 — Review a recording: upload → analyse → annotated video, charts, reps, downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd  # type: ignore[import-untyped]
+import streamlit as st
+
+from posture_app.charts import chartable, metric_bands
+from posture_app.media import to_jpeg
+from posture_app.records import (
+    CATEGORY_LABELS,
+    SessionPayload,
+    payload_from_session,
+    rule_label,
+    series_row,
+)
+from posture_app.report_html import build_html_report
+from posture_app.services import (
+    ACTIVITIES,
+    ACTIVITY_LABELS,
+    History,
+    data_dir,
+    effective_profile,
+    load_rules,
+    load_settings,
+    now,
+    safe_filename,
+    user_height,
+)
+from posture_app.summary import render_summary
+from posture_app.ui import fmt_clock, guard, page_header, status_word
+
+log = logging.getLogger("posture_app")
+
+RESULT_KEY = "review_result"
+FORMATS = "mp4, mov, avi, webm or mkv video, or a jpg / png photo"
+NO_PERSON = ("No person was found in '{name}'. Film the whole body, side-on to the camera, in "
+             "good light, and try again.")
+
+
+@dataclass
+class ReviewResult:
+    key: tuple[Any, ...]
+    name: str
+    kind: str  # "video" | "image"
+    payload: SessionPayload
+    series: list[dict[str, Any]]
+    report_json: bytes
+    frames_csv: bytes
+    media: bytes  # annotated mp4 or png
+    html: bytes
+    key_frames: list[tuple[str, bytes]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    saved_id: int | None = None
+    specs: list[Any] = field(default_factory=list)
+
+
+def page() -> None:
+    page_header("Review a recording",
+                "Upload a video or photo of sitting, standing or lifting: get an annotated "
+                "video, charts and a printable report for your therapist.")
+    settings = load_settings()
+    c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
+    activity = c1.selectbox("What does the recording show?", ACTIVITIES,
+                            format_func=ACTIVITY_LABELS.__getitem__, key="review_activity")
+    fast = c2.checkbox("Long recording: analyse 10 frames a second (faster)",
+                       key="review_fast",
+                       help="Good for long sitting sessions; lifts are best analysed in full.")
+    uploaded = st.file_uploader(
+        "Video or photo", key="review_upload",
+        help=f"An {FORMATS}. The file is analysed on this computer and deleted afterwards.")
+    if uploaded is None:
+        st.session_state.pop(RESULT_KEY, None)
+        _intro()
+        return
+
+    key = (uploaded.file_id, uploaded.name, activity, fast, effective_profile(settings),
+           user_height(settings))
+    result = st.session_state.get(RESULT_KEY)
+    if not isinstance(result, ReviewResult) or result.key != key:
+        st.session_state.pop(RESULT_KEY, None)
+        result = None
+        with guard("analysing the recording"):
+            result = analyse_upload(uploaded.name, uploaded.getvalue(), activity, fast, settings,
+                                    key)
+        if result is None:
+            return
+        st.session_state[RESULT_KEY] = result
+    show_result(result, settings)
+
+
+def _intro() -> None:
+    st.markdown("#### What you get")
+    st.markdown(
+        "- the video with the skeleton drawn on it — green good, amber check, red adjust\n"
+        "- your angles over time with the good bands shaded, and a table of your reps\n"
+        "- the moments worth a closer look, as pictures\n"
+        "- downloads: a printable report for your therapist, report.json, frames.csv and "
+        "the annotated video")
+    st.caption("Best results: film side-on from 2–3 m away, with the whole body in view and "
+               "good light. Your file stays on this computer and is deleted after the "
+               "analysis.")
+
+
+# ------------------------------------------------------------------------------ analysis
+def _progress_fn(bar: Any, label: str, start: float, end: float) -> Callable[[int, int], None]:
+    last = [0.0]
+
+    def update(done: int, total: int) -> None:
+        now_t = time.monotonic()
+        if now_t - last[0] < 0.25 and done != total:
+            return
+        last[0] = now_t
+        frac = min(done / total, 1.0) if total else 0.0
+        text = f"{label} — frame {done} of {total}" if total else f"{label} — frame {done}"
+        bar.progress(start + (end - start) * frac, text=text)
+
+    return update
+
+
+def analyse_upload(name: str, data: bytes, activity: str, fast: bool,
+                   settings: dict[str, Any], key: tuple[Any, ...]) -> ReviewResult | None:
+    """Save the upload to a private temporary folder, analyse it, and remove the folder."""
+    from posture.pipeline import AnalysisOptions, analyze_video
+    from posture.render import render_image, render_video
+    from posture.report import build_report, csv_rows
+
+    profile_ref = effective_profile(settings)
+    height = user_height(settings)
+    options = AnalysisOptions(activity=activity, profile=profile_ref, user_height_cm=height,
+                              analysis_fps=10.0 if fast else None)
+    bar = st.progress(0.0, text="Getting ready…")
+    with tempfile.TemporaryDirectory(prefix="posture-review-") as tmp:
+        path = Path(tmp) / safe_filename(name)
+        path.write_bytes(data)
+        analysis = analyze_video(path, options,
+                                 progress=_progress_fn(bar, "Analysing", 0.0, 0.7))
+        if not analysis.frames or analysis.detected_fraction == 0.0:
+            bar.empty()
+            st.error(NO_PERSON.format(name=name), icon=":material/person_off:")
+            return None
+        kind = analysis.info.kind
+        bar.progress(0.7, text="Drawing the skeleton on the video…")
+        if kind == "image":
+            media = render_image(analysis, Path(tmp) / "annotated.png").read_bytes()
+        else:
+            out = render_video(analysis, Path(tmp) / "annotated.mp4",
+                               progress=_progress_fn(bar, "Drawing", 0.7, 0.95))
+            media = out.read_bytes()
+        bar.progress(0.95, text="Picking the key moments…")
+        key_frames = worst_moments(analysis, path)
+    report = build_report(analysis, video_path=name)
+    header, rows = csv_rows(analysis)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    writer.writerows(rows)
+    series = [series_row(f, height) for f in analysis.frames]
+    payload = payload_from_session(analysis.session, analysis.info.duration_s, series,
+                                   analysis.detected_fraction)
+    profile = load_rules(profile_ref)
+    specs = chartable(pd.DataFrame(series), metric_bands(profile, payload.activity))
+    html = build_html_report(payload, title="Posture report", source=name, series=series,
+                             specs=specs, profile=profile, key_frames=key_frames,
+                             notes=list(analysis.warnings))
+    result = ReviewResult(
+        key=key, name=name, kind=kind, payload=payload, series=series,
+        report_json=json.dumps(report, indent=1, allow_nan=False).encode("utf-8"),
+        frames_csv=buf.getvalue().encode("utf-8"), media=media, html=html.encode("utf-8"),
+        key_frames=key_frames, warnings=list(analysis.warnings), specs=specs)
+    bar.empty()
+    if settings.get("save_history", True):
+        with guard("saving the review to your history"), History() as h:
+            result.saved_id = h.save_report(report, source=name, started_at=now())
+            if settings.get("keep_frames") and key_frames:
+                _keep_frames(result.saved_id, key_frames)
+    return result
+
+
+def _keep_frames(session_id: int, key_frames: list[tuple[str, bytes]]) -> None:
+    """Opt-in only (Settings): keep the key-frame pictures beside the history."""
+    folder = data_dir() / "frames" / str(session_id)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for i, (_caption, jpg) in enumerate(key_frames, start=1):
+        (folder / f"{i:02d}.jpg").write_bytes(jpg)
+    (folder / "captions.json").write_text(json.dumps([c for c, _ in key_frames]),
+                                          encoding="utf-8")
+
+
+def worst_moments(analysis: Any, path: Path, limit: int = 6) -> list[tuple[str, bytes]]:
+    """Annotated thumbnails of the worst moments: event middles and faulty rep bottoms."""
+    from posture.render import annotate_frame
+    from posture.video import open_media
+
+    frames = [f for f in analysis.frames if f.detected]
+    if not frames:
+        return []
+    session = analysis.session
+    wanted: list[tuple[float, str, int]] = []  # (t, caption, priority)
+    rank = {"poor": 2, "caution": 1}
+    profile = None
+    for e in getattr(session, "events", ()) or ():
+        d = e.to_dict()
+        if d.get("category") == "framing":
+            continue
+        mid = (float(d["start_s"]) + float(d["end_s"])) / 2
+        label = rule_label(d["rule"], d.get("category"), profile)
+        wanted.append((mid, f"{fmt_clock(mid)} · {label} ({status_word(d['severity'])})",
+                       rank.get(d["severity"], 0)))
+    for r in getattr(session, "reps", ()) or ():
+        d = r.to_dict()
+        faults = d.get("faults") or []
+        if not faults:
+            continue
+        words = ", ".join(CATEGORY_LABELS.get(f["category"], f["category"]) for f in faults)
+        worst = max((rank.get(f.get("severity"), 0) for f in faults), default=0)
+        wanted.append((float(d["bottom_s"]), f"Rep {d['index']} at its lowest · {words}",
+                       worst))
+    if not wanted:  # nothing to fix: show the first measured frame and the reps' bottoms
+        for r in getattr(session, "reps", ()) or ():
+            d = r.to_dict()
+            wanted.append((float(d["bottom_s"]), f"Rep {d['index']} at its lowest · good form",
+                           0))
+        if not wanted:
+            mid = frames[len(frames) // 2]
+            wanted.append((mid.t, f"{fmt_clock(mid.t)} · a typical moment", 0))
+    wanted.sort(key=lambda w: (-w[2], w[0]))
+    chosen: list[tuple[float, str]] = []
+    for t, caption, _ in wanted:
+        if all(abs(t - c) >= 1.0 for c, _ in chosen):
+            chosen.append((t, caption))
+        if len(chosen) >= limit:
+            break
+    chosen.sort()
+    by_index: dict[int, tuple[Any, str]] = {}
+    for t, caption in chosen:
+        f = min(frames, key=lambda fr: abs(fr.t - t))
+        by_index.setdefault(f.index, (f, caption))
+    out: list[tuple[str, bytes]] = []
+    with open_media(path) as source:
+        for frame in source:
+            hit = by_index.get(frame.index)
+            if hit is not None:
+                image = annotate_frame(frame.image, hit[0])
+                out.append((hit[1], to_jpeg(image, max_width=640, quality=82)))
+            if len(out) == len(by_index):
+                break
+    return out
+
+
+# ------------------------------------------------------------------------------ display
+def show_result(result: ReviewResult, settings: dict[str, Any]) -> None:
+    profile = load_rules(effective_profile(settings))
+    payload = result.payload
+    for w in result.warnings:
+        st.warning(w, icon=":material/warning:")
+    if result.saved_id is not None:
+        st.caption("Saved to your history (summary, events and reps — never the video).")
+    stem = Path(safe_filename(result.name)).stem or "recording"
+    d1, d2, d3, d4 = st.columns(4)
+    d1.download_button("Download printable report", result.html, f"{stem}-report.html",
+                       "text/html", type="primary", icon=":material/print:",
+                       width="stretch", help="Open it and print to PDF for your therapist.")
+    media_name = f"{stem}-annotated.{'png' if result.kind == 'image' else 'mp4'}"
+    d2.download_button("Download annotated " + ("photo" if result.kind == "image" else "video"),
+                       result.media, media_name,
+                       "image/png" if result.kind == "image" else "video/mp4",
+                       icon=":material/movie:", width="stretch")
+    d3.download_button("Download report.json", result.report_json, f"{stem}-report.json",
+                       "application/json", icon=":material/data_object:", width="stretch")
+    d4.download_button("Download frames.csv", result.frames_csv, f"{stem}-frames.csv",
+                       "text/csv", icon=":material/table:", width="stretch")
+
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        if result.kind == "image":
+            st.image(result.media, caption=result.name, width="stretch")
+        else:
+            st.video(result.media, format="video/mp4")
+    with right:
+        render_summary(payload, profile=profile, key="review-top", compact=True)
+        render_summary_short(payload)
+    st.divider()
+    render_summary(payload, series=result.series, profile=profile, key="review",
+                   details_only=True)
+    if result.key_frames:
+        st.markdown("##### Key moments")
+        cols = st.columns(3)
+        for i, (caption, jpg) in enumerate(result.key_frames):
+            cols[i % 3].image(jpg, caption=caption, width="stretch")
+
+
+def render_summary_short(payload: SessionPayload) -> None:
+    """Beside the video: the tips worth trying first, in the library's own words."""
+    tips: list[str] = []
+    for e in sorted(payload.events, key=lambda e: 0 if e.get("severity") == "poor" else 1):
+        cue = e.get("cue")
+        if cue and e.get("category") != "framing" and cue not in tips:
+            tips.append(str(cue))
+    for r in payload.reps:
+        for f in r.get("faults") or ():
+            label = CATEGORY_LABELS.get(f.get("category", ""), "")
+            if label and f"{label} in some lifts" not in tips:
+                tips.append(f"{label} in some lifts")
+    framing = [str(e.get("cue")) for e in payload.events
+               if e.get("category") == "framing" and e.get("cue")]
+    if tips:
+        st.markdown("**Tips to try**")
+        st.markdown("\n".join(f"- {t}" for t in tips[:5]))
+    else:
+        st.success("Nothing to fix in this recording — keep it up.",
+                   icon=":material/check_circle:")
+    if framing:
+        st.caption(f"Camera: {framing[0]} for a more complete analysis.")

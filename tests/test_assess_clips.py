@@ -1,0 +1,219 @@
+"""Acceptance on the synthetic clips and real stills in ../shared (issue 3, "How it is checked").
+
+Pose runs once per clip (session fixture); the raw metric vectors are smoothed
+zero-lag per column and finalised exactly as the offline pipeline does, then
+fed to the Assessor. Oblique clips get "n/a" plus a framing cue by design
+(criteria doc §0: a 2-D sagittal angle is only valid from the side), so their
+form verdicts are expected failures, asserted as the framing they produce.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from posture.assess import Assessor, SessionResult
+from posture.filters import zero_lag_smooth
+from posture.metrics import FrameMetrics, finalize
+
+pytestmark = pytest.mark.shared
+
+ACTIVITY = {"sitting": "sitting", "standing": "standing", "squat": "lifting",
+            "lifting": "lifting", "none": "standing"}
+STILL_REPEATS_S = 2.0  # a photo is a posture held: feed it for longer than any persistence
+
+
+@pytest.fixture(scope="session")
+def synthetic(shared_videos: Path) -> dict[str, Any]:
+    """Per clip: (ground truth, smoothed FrameMetrics) — pose runs once per session."""
+    cv2 = pytest.importorskip("cv2")
+    from posture.frame_analyzer import FrameAnalyzer
+
+    root = shared_videos / "synthetic"
+    out: dict[str, Any] = {}
+    for mp4 in sorted(root.glob("*.mp4")):
+        gt = json.loads((root / f"{mp4.stem}.json").read_text())
+        cap = cv2.VideoCapture(str(mp4))
+        fps = cap.get(cv2.CAP_PROP_FPS) or float(gt["fps"])
+        analyzer = FrameAnalyzer()
+        recs = []
+        i = 0
+        while True:
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            recs.append(analyzer.update(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), i / fps))
+            i += 1
+        analyzer.close()
+        cap.release()
+        raw = np.vstack([r.raw for r in recs])
+        smooth = finalize(zero_lag_smooth(raw, fps, 6.0))
+        frames = [FrameMetrics(r.t, r.detected, r.view, smooth[k]) for k, r in enumerate(recs)]
+        out[mp4.stem] = (gt, frames)
+    return out
+
+
+def assess(frames: list[FrameMetrics], activity: str) -> SessionResult:
+    a = Assessor(activity)
+    for m in frames:
+        a.update(m)
+    return a.finish()
+
+
+def clips(data: dict[str, Any], prefix: tuple[str, ...]) -> Iterator[tuple[str, Any, Any]]:
+    for name, (gt, frames) in data.items():
+        if name.startswith(prefix):
+            yield name, gt, frames
+
+
+def overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+def covered(start: float, end: float, spans: list[tuple[float, float]]) -> float:
+    """Fraction of [start, end] covered by the union of spans."""
+    grid = np.linspace(start, end, 200)
+    hit = np.zeros_like(grid, dtype=bool)
+    for s, e in spans:
+        hit |= (grid >= s) & (grid <= e)
+    return float(hit.mean())
+
+
+SITTING = tuple(f"{i:02d}_" for i in range(1, 9))
+TARGET = {"sit_slouched": "slouched_trunk", "sit_forward_head": "forward_head"}
+
+
+def test_sitting_deviations_covered_by_events(synthetic):
+    report = []
+    failures = []
+    for name, gt, frames in clips(synthetic, SITTING):
+        res = assess(frames, "sitting")
+        for seg in gt["segments"]:
+            cat = TARGET.get(seg["label"])
+            if cat is None:
+                continue
+            spans = [(e.start_s, e.end_s) for e in res.events if e.category == cat]
+            frac = covered(seg["start_s"], seg["end_s"], spans)
+            report.append(f"{name} {seg['label']}: {frac:.0%}")
+            if gt["view"].startswith("oblique"):
+                # Not a side view: no verdict, a framing cue instead (criteria doc §0).
+                assert [e for e in res.events if e.category == "framing"], name
+                continue
+            if frac < 0.8:
+                failures.append(report[-1])
+    print("\n".join(report))
+    assert not failures, failures
+
+
+def test_upright_segments_raise_no_poor_event(synthetic):
+    bad = []
+    for name, (gt, frames) in synthetic.items():
+        res = assess(frames, ACTIVITY[gt["activity"]])
+        for seg in gt["segments"]:
+            if seg["label"] not in ("sit_upright", "stand_neutral"):
+                continue
+            for e in res.events:
+                if e.severity == "poor" and e.category != "framing" and \
+                        overlap(e.start_s, e.end_s, seg["start_s"], seg["end_s"]) > 0.1:
+                    bad.append((name, seg["label"], e.category, e.start_s, e.end_s))
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("mode", ["given", "auto"])
+def test_rep_counts_match_labels_exactly(synthetic, mode):
+    wrong = {}
+    for name, (gt, frames) in synthetic.items():
+        res = assess(frames, "auto" if mode == "auto" else ACTIVITY[gt["activity"]])
+        if len(res.reps) != len(gt["reps"]):
+            wrong[name] = (len(res.reps), len(gt["reps"]))
+    assert not wrong, wrong
+
+
+def rep_faults(synthetic, prefix: str) -> tuple[str, list[set[str]]]:
+    (name, gt, frames), = clips(synthetic, (prefix,))
+    res = assess(frames, "lifting")
+    assert len(res.reps) == len(gt["reps"]), name
+    return gt["view"], [{f["category"] for f in r.faults} for r in res.reps]
+
+
+@pytest.mark.parametrize("prefix", ["23_", "24_"])
+def test_stoop_lifts_flagged(synthetic, prefix):
+    _, faults = rep_faults(synthetic, prefix)
+    assert all(f & {"stoop_lift", "rounded_back"} for f in faults), faults
+
+
+@pytest.mark.parametrize("prefix", ["13_", "14_", "21_", "22_"])
+def test_neutral_spine_squats_and_lifts_not_flagged_as_stoop(synthetic, prefix):
+    _, faults = rep_faults(synthetic, prefix)
+    assert not any(f & {"stoop_lift", "rounded_back"} for f in faults), faults
+
+
+@pytest.mark.parametrize("prefix", ["15_", "16_"])
+def test_shallow_squats_flagged(synthetic, prefix):
+    view, faults = rep_faults(synthetic, prefix)
+    if view.startswith("oblique"):
+        assert not any("shallow_squat" in f for f in faults)  # no verdict from an oblique view
+        pytest.xfail("oblique view: depth is not judged because 2-D knee/hip angles are "
+                     "not valid off the side view (criteria doc §0); reps still counted")
+    assert all("shallow_squat" in f for f in faults), faults
+
+
+def test_front_view_valgus_squats_flagged(synthetic):
+    _, faults = rep_faults(synthetic, "19_")
+    assert all("knee_valgus" in f for f in faults), faults
+
+
+def test_good_side_squats_score_full(synthetic):
+    (_name, _gt, frames), = clips(synthetic, ("13_",))
+    res = assess(frames, "lifting")
+    assert [r.style for r in res.reps] == ["squat"] * 3
+    assert all(r.score == 100 for r in res.reps)
+
+
+def test_empty_room_gives_only_framing(synthetic):
+    (_name, _gt, frames), = clips(synthetic, ("29_",))
+    res = assess(frames, "auto")
+    assert {e.category for e in res.events} == {"framing"}
+    assert res.summary["score"] is None
+
+
+@pytest.fixture(scope="session")
+def stills(shared_videos: Path) -> dict[str, FrameMetrics]:
+    cv2 = pytest.importorskip("cv2")
+    from posture.frame_analyzer import FrameAnalyzer
+
+    out = {}
+    for jpg in sorted((shared_videos / "real" / "sit_side_stills_labeled").glob("*.jpg")):
+        analyzer = FrameAnalyzer(static_image=True)
+        img = cv2.cvtColor(cv2.imread(str(jpg)), cv2.COLOR_BGR2RGB)
+        # The person gate needs two consistent frames even for photos (reported
+        # upstream); feeding the photo three times satisfies it either way.
+        for k in range(3):
+            rec = analyzer.update(img, 0.05 * k)
+        analyzer.close()
+        out[jpg.stem] = FrameMetrics(0.0, rec.detected, rec.view, rec.raw)
+    if not out:
+        pytest.skip("no labelled stills")
+    return out
+
+
+def still_worst(m: FrameMetrics) -> str:
+    a = Assessor("sitting")
+    fa = None
+    for k in range(int(STILL_REPEATS_S * 15)):
+        fa = a.update(FrameMetrics(k / 15, m.detected, m.view, m.values))
+    assert fa is not None
+    return fa.worst
+
+
+def test_real_stills_hunchback_flagged_straight_not(stills):
+    hunch = {k: still_worst(m) for k, m in stills.items() if k.startswith("hunchback")}
+    straight = {k: still_worst(m) for k, m in stills.items() if k.startswith("straight")}
+    assert hunch and straight
+    assert all(w in ("caution", "poor") for w in hunch.values()), hunch
+    assert all(w in ("ok", "n/a") for w in straight.values()), straight
