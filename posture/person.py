@@ -57,6 +57,12 @@ class GateConfig:
     max_shape_change: float = 0.2  # median relative segment-length change per frame
     frames_to_confirm: int = 2  # consistent plausible frames before trusting
     max_gap_s: float = 0.5  # after a longer gap the person must be confirmed anew
+    # Primary-person lock: MediaPipe follows one person and may hop to a bystander
+    # when it loses track. A torso that appears farther from the locked one than a
+    # person can move is someone else until the primary has been gone release_s.
+    max_jump_torso: float = 0.75  # torso lengths, plus the allowance below
+    max_speed_torso_per_s: float = 4.0
+    release_s: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -130,11 +136,28 @@ class PersonGate:
         self._evidence = 0
         self._prev_lengths: FloatArray | None = None
         self._prev_t = -np.inf
+        self._lock: tuple[FloatArray, float, float] | None = None  # centre, torso, time
 
     def reset(self) -> None:
         self._evidence = 0
         self._prev_lengths = None
         self._prev_t = -np.inf
+        self._lock = None
+
+    def _is_someone_else(self, pose: FramePose, t: float) -> bool:
+        """True if this torso cannot be the locked person's (too far, too soon)."""
+        x = pose.image[:, :2]
+        sh = midpoint(x[L.LEFT_SHOULDER], x[L.RIGHT_SHOULDER])
+        hp = midpoint(x[L.LEFT_HIP], x[L.RIGHT_HIP])
+        centre, torso = (sh + hp) / 2, float(distance(sh, hp))
+        if self._lock is not None:
+            c0, l0, t0 = self._lock
+            dt = t - t0
+            reach = l0 * (self.config.max_jump_torso + self.config.max_speed_torso_per_s * dt)
+            if dt < self.config.release_s and float(distance(centre, c0)) > reach:
+                return True
+        self._lock = (centre, torso, t)
+        return False
 
     def update(self, pose: FramePose | None, t: float) -> GateResult:
         cfg = self.config
@@ -147,6 +170,8 @@ class PersonGate:
             self._prev_lengths = None
         self._prev_t = t
         reason = implausibility(pose, cfg)
+        if not reason and self._is_someone_else(pose, t):
+            reason = "another person"
         lengths = segment_lengths(pose)
         consistent = False
         if self._prev_lengths is not None:

@@ -38,6 +38,10 @@ class AnalysisOptions:
     analysis_fps: float | None = None  # None = every frame; e.g. 10 for sitting
     smoothing_hz: float = 6.0  # zero-lag Butterworth cut-off (criteria doc §7)
     assessor_kwargs: dict[str, Any] = field(default_factory=dict)
+    # Worker processes for the per-frame chain (posture.parallel): 1 = this process
+    # only, 0 = one per CPU core. Photos and clips under ~10 s always run in-process.
+    workers: int = 1
+    chunk_s: float | None = None  # parallel chunk length; None = one chunk per worker
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,37 +102,50 @@ def analyze_video(
     progress: ProgressFn | None = None,
     assessor_factory: Callable[[AnalysisOptions], Any] | None = None,
 ) -> Analysis:
-    """Analyse a recording or photo. Raises a ``MediaError`` for unreadable input."""
+    """Analyse a recording or photo. Raises a ``MediaError`` for unreadable input.
+
+    With ``options.workers != 1`` the per-frame chain runs in worker processes
+    (``posture.parallel``); smoothing and rules below run here either way, so
+    the verdicts come from the same code.
+    """
     records: list[FrameRecord] = []
-    with open_media(path) as source:
-        info = source.info
-        analyzer = FrameAnalyzer(
-            static_image=info.kind == "image", model_complexity=options.model_complexity
-        )
-        try:
-            step = 1.0 / options.analysis_fps if options.analysis_fps else 0.0
-            next_t = -np.inf
-            for frame in source:
-                if frame.t + 1e-6 < next_t:
-                    continue
-                next_t = frame.t + step
-                record = analyzer.update(frame.image, frame.t)
-                records.append(
-                    FrameRecord(
-                        frame.index,
-                        frame.t,
-                        record.detected,
-                        record.gate,
-                        record.view,
-                        record.pose,
-                        record.raw,
+    chunked = None
+    if options.workers != 1:
+        from posture.parallel import parallel_records
+
+        chunked = parallel_records(path, options, progress=progress)
+    if chunked is not None:
+        info, records, warnings = chunked.info, chunked.records, chunked.warnings
+    else:
+        with open_media(path) as source:
+            info = source.info
+            analyzer = FrameAnalyzer(
+                static_image=info.kind == "image", model_complexity=options.model_complexity
+            )
+            try:
+                step = 1.0 / options.analysis_fps if options.analysis_fps else 0.0
+                next_t = -np.inf
+                for frame in source:
+                    if frame.t + 1e-6 < next_t:
+                        continue
+                    next_t = frame.t + step
+                    record = analyzer.update(frame.image, frame.t)
+                    records.append(
+                        FrameRecord(
+                            frame.index,
+                            frame.t,
+                            record.detected,
+                            record.gate,
+                            record.view,
+                            record.pose,
+                            record.raw,
+                        )
                     )
-                )
-                if progress is not None:
-                    progress(frame.index + 1, info.frames)
-        finally:
-            analyzer.close()
-        warnings = tuple(getattr(source, "warnings", ()))
+                    if progress is not None:
+                        progress(frame.index + 1, info.frames)
+            finally:
+                analyzer.close()
+            warnings = tuple(getattr(source, "warnings", ()))
     rate = options.analysis_fps or info.fps or 30.0
     smoothed = smooth_records(records, min(rate, info.fps or rate), options.smoothing_hz)
     assessor = (assessor_factory or _default_assessor)(options)

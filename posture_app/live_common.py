@@ -52,6 +52,7 @@ def sync(ctrl: LiveController, ctx: Any, config: LiveConfig, settings: Mapping[s
         st.session_state.pop(payload_key, None)
     if not active and ctrl.state == "running":
         st.session_state[payload_key] = finish(ctrl, settings, kind_label)
+        st.rerun()  # draw the page again as "stopped" (choices enabled, summary shown)
 
 
 def _summary_so_far(series: list[dict[str, Any]], reps: list[dict[str, Any]],
@@ -77,8 +78,9 @@ def flush(ctrl: LiveController, settings: Mapping[str, Any], kind_label: str) ->
     try:
         with History() as h:
             if ctrl.store_id is None:
-                ctrl.store_id = h.start("live", _activity(ctrl), started_at=ctrl.started_wall
-                                        or now(), source=kind_label,
+                ctrl.store_activity = _activity(ctrl)
+                ctrl.store_id = h.start("live", ctrl.store_activity,
+                                        started_at=ctrl.started_wall or now(), source=kind_label,
                                         settings=_session_settings(ctrl, settings),
                                         profile=profile_name(settings))
             h.progress(ctrl.store_id, summary=_summary_so_far(series, reps, ctrl), events=events,
@@ -116,13 +118,21 @@ def finish(ctrl: LiveController, settings: Mapping[str, Any], kind_label: str
         _remember_calibration(ctrl.calibration, settings)
     if settings.get("save_history", True) and ctrl.phase == "coaching":
         with guard("saving the session to your history"), History() as h:
+            stale = None
+            if ctrl.store_id is not None and ctrl.store_activity != payload.activity:
+                # The store keeps the activity given at the start; in automatic mode the
+                # session's activity is only known at the end: save anew, drop the draft.
+                stale, ctrl.store_id = ctrl.store_id, None
             if ctrl.store_id is None:
                 ctrl.store_id = h.start("live", payload.activity,
                                         started_at=ctrl.started_wall or now(), source=kind_label,
                                         settings=_session_settings(ctrl, settings),
                                         profile=profile_name(settings))
+                ctrl.store_activity = payload.activity
             h.finish(ctrl.store_id, summary=payload.summary, events=payload.events,
                      reps=payload.reps, duration_s=duration, ended_at=now())
+            if stale is not None:
+                h.delete(stale)
             st.session_state["_saved_note"] = "Saved to your history."
     return payload
 
@@ -145,23 +155,29 @@ def angle_rows(record: LiveRecord, profile: Any, calibration: Any, activity: str
     """HTML table: each banded angle, its value now, its good band, and its status in words."""
     specs = metric_bands(profile, activity, calibration)
     rows = []
+    hidden = 0
+    rank = {"n/a": -1, "ok": 0, "caution": 1, "poor": 2}
     for spec in specs:
-        if not spec.rule_ids:
-            continue
+        ids = [rid for rid in spec.rule_ids if rid in record.status]
+        if not ids:
+            continue  # the rule is not active in this session (e.g. needs a declared load)
         value = finite(record.values.get(spec.metric))
-        statuses = [record.status.get(rid, "n/a") for rid in spec.rule_ids]
-        rank = {"n/a": -1, "ok": 0, "caution": 1, "poor": 2}
-        s = max(statuses, key=lambda x: rank.get(x, -1)) if statuses else "n/a"
+        s = max((record.status[rid] for rid in ids), key=lambda x: rank.get(x, -1))
         if value is None:
-            s = "n/a"
-        shown = f"{value:.0f}{spec.unit}" if value is not None else "–"
+            hidden += 1
+            continue
         rows.append(f"<tr><td>{html.escape(spec.label)}</td>"
-                    f'<td class="value">{html.escape(shown)}</td>'
+                    f'<td class="value">{value:.0f}{html.escape(spec.unit)}</td>'
                     f'<td class="band">{html.escape(spec.text)}</td>'
                     f"<td>{pill(s)}</td></tr>")
+    note = ""
+    if hidden:
+        what = "check needs" if hidden == 1 else "checks need"
+        note = (f'<div class="posture-muted" style="margin-top:.3rem">{hidden} more {what} '
+                "another camera angle or a clearer view.</div>")
     if not rows:
-        return ""
-    return f'<table class="posture-angles">{"".join(rows)}</table>'
+        return note
+    return f'<table class="posture-angles">{"".join(rows)}</table>{note}'
 
 
 def cue_for(ctrl: LiveController, record: LiveRecord | None, activity: str) -> tuple[str, str,

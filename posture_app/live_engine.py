@@ -140,6 +140,7 @@ class LiveController:
             self.started_wall: float | None = None  # time.time() of the first frame
             self._t_origin: float | None = None
             self._last_t = -math.inf
+            self._dt = 1.0 / 15.0
             self._clock_offset = math.inf
             self.coach_start_t = 0.0
             self.last_t = 0.0
@@ -162,6 +163,7 @@ class LiveController:
             self.session_result: Any = None
             # Page-side state (script thread only) --------------------------------
             self.store_id: Any = None
+            self.store_activity: str | None = None
             self.last_flush = 0.0
             self.latest: LiveRecord | None = None
             self.fps = 0.0
@@ -219,19 +221,21 @@ class LiveController:
 
     # ------------------------------------------------------------------ worker thread
     def _session_time(self, frame_time: float | None) -> float:
+        """Session time of a frame: its capture timestamp, strictly increasing (MediaPipe)."""
         now = time.monotonic()
-        if frame_time is not None and math.isfinite(frame_time):
-            if self._t_origin is None:
-                self._t_origin = frame_time
-            t = frame_time - self._t_origin
-            self._clock_offset = min(self._clock_offset, now - t)
-        else:
-            if self._t_origin is None:
-                self._t_origin = now
-            t = now - self._t_origin
-            self._clock_offset = min(self._clock_offset, self._t_origin)
-        if t <= self._last_t:  # MediaPipe needs strictly increasing timestamps
-            t = self._last_t + 1e-3
+        if frame_time is None or not math.isfinite(frame_time):
+            frame_time = now
+        if self._t_origin is None:
+            self._t_origin = frame_time
+        t = frame_time - self._t_origin
+        if t <= self._last_t:
+            # The source restarted its clock (a new track, a looping file): continue the
+            # session one typical frame interval after the last frame.
+            t = self._last_t + self._dt
+            self._t_origin = frame_time - t
+        elif math.isfinite(self._last_t):
+            self._dt = min(max(0.8 * self._dt + 0.2 * (t - self._last_t), 1e-3), 0.5)
+        self._clock_offset = min(self._clock_offset, now - t)
         self._last_t = t
         return t
 
@@ -356,22 +360,28 @@ class LiveController:
             self._rep_start = None
 
     def _complete_rep(self, index: int, start: float, end: float, bottom: float, a: Any) -> None:
-        trace = [r for r in self.series if start - 0.2 <= r["t"] <= end + 0.2]
-        frames = [f for f in self.ring if start - 0.4 <= f[0] <= end + 0.4]
-        rep = LiveRep(index=index, start_s=start, end_s=end, bottom_s=bottom,
-                      metrics=rep_metrics(trace), frames=frames, trace=trace)
+        lib: dict[str, Any] = {}
         lib_reps = list(getattr(self.live.assessor, "reps", ()) or ())
         if len(lib_reps) >= index:
-            d = lib_reps[index - 1].to_dict()
-            rep.score = finite(d.get("score")) if d.get("score") is not None else rep.score
-            rep.faults = list(d.get("faults") or [])
-            rep.style = d.get("style")
-            rep.niosh = d.get("niosh")
-            for k, v in (d.get("metrics") or {}).items():
+            lib = lib_reps[index - 1].to_dict()
+            # The library dates the rep from the last time the person stood still.
+            lib_start, lib_bottom = finite(lib.get("start_s")), finite(lib.get("bottom_s"))
+            lib_end = finite(lib.get("end_s"))
+            start = lib_start if lib_start is not None else start
+            bottom = lib_bottom if lib_bottom is not None else bottom
+            end = lib_end if lib_end is not None else end
+        trace = [r for r in self.series if start - 0.2 <= r["t"] <= end + 0.2]
+        frames = [f for f in self.ring if start - 0.4 <= f[0] <= end + 0.4]
+        rep = LiveRep(index=index, start_s=float(start), end_s=float(end),
+                      bottom_s=float(bottom), metrics=rep_metrics(trace), frames=frames,
+                      trace=trace)
+        if lib:
+            rep.score = finite(lib.get("score"))
+            rep.faults = list(lib.get("faults") or [])
+            rep.style = lib.get("style")
+            rep.niosh = lib.get("niosh")
+            for k, v in (lib.get("metrics") or {}).items():
                 rep.metrics[k] = finite(v)
-            for k in ("start_s", "bottom_s", "end_s"):
-                if finite(d.get(k)) is not None:
-                    setattr(rep, k, float(d[k]))
         self.reps.append(rep)
         for old in self.reps[:-20]:
             old.frames = []  # keep replays of the last 20 reps only

@@ -35,7 +35,7 @@ def data_uri(jpeg: bytes, mime: str = "image/jpeg") -> str:
 
 
 def clip_mp4(frames: Sequence[tuple[float, bytes]], speed: float = 0.5,
-             max_fps: float = 30.0) -> bytes | None:
+             max_fps: float = 30.0, crf: int = 23) -> bytes | None:
     """An H.264 mp4 (in memory) from timestamped JPEG frames, played at ``speed``.
 
     Frame times are kept (a dropped camera frame shows as a longer frame), so a
@@ -51,7 +51,7 @@ def clip_mp4(frames: Sequence[tuple[float, bytes]], speed: float = 0.5,
     with av.open(buf, "w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=rate)
         stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
-        stream.options = {"crf": "23", "preset": "veryfast", "movflags": "+faststart"}
+        stream.options = {"crf": str(crf), "preset": "veryfast", "movflags": "+faststart"}
         t0 = frames[0][0]
         n_out = 0
         for i, (t, jpg) in enumerate(frames):

@@ -114,13 +114,15 @@ def svg_chart(series: Sequence[Mapping[str, Any]], spec: MetricBands,
         colour = STATUS_COLOURS.get(str(e.get("severity")), STATUS_COLOURS["caution"])
         parts.append(f'<rect x="{x(es):.1f}" y="{top}" width="{max(x(ee) - x(es), 1.5):.1f}" '
                      f'height="{h}" fill="{colour}" fill-opacity="0.22"/>')
-    # Axes: 4 y ticks, ~6 x ticks.
-    for i in range(5):
-        v = y0 + (y1 - y0) * i / 4
+    # Axes: "nice" y ticks (at most 5), ~6 x ticks.
+    ystep = next((s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200) if (y1 - y0) / s <= 5), 500)
+    v = math.ceil(y0 / ystep) * ystep
+    while v <= y1:
         parts.append(f'<line x1="{left}" x2="{left + w}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
                      'stroke="#e2e8f0" stroke-width="1"/>')
         parts.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" font-size="10" '
                      f'text-anchor="end" fill="#64748b">{v:.0f}</text>')
+        v += ystep
     span = t1 - t0
     step = next((s for s in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600)
                  if span / s <= 7), 7200)

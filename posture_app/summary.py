@@ -29,7 +29,8 @@ def headline(payload: SessionPayload) -> str:
     if payload.activity == "lifting" and n_reps:
         clean = sum(1 for r in payload.reps if not r.get("faults"))
         if clean == n_reps:
-            return f"All {n_reps} lifts looked good — well done."
+            return ("The lift looked good — well done." if n_reps == 1 else
+                    f"All {n_reps} lifts looked good — well done.")
         return f"{clean} of {n_reps} lifts looked good. The tips below show what to try next."
     if share is None:
         return "Nothing could be measured yet — check that the camera sees you side-on."

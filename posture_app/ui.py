@@ -62,7 +62,7 @@ section[data-testid="stSidebar"] { border-right: 1px solid #e2ebe9; }
 .posture-angles td { padding: .38rem .3rem; border-bottom: 1px solid #e5eeec;
   vertical-align: middle; }
 .posture-angles td.value { font-size: 1.35rem; font-weight: 650; text-align: right;
-  font-variant-numeric: tabular-nums; }
+  font-variant-numeric: tabular-nums; white-space: nowrap; }
 .posture-angles td.band { color: #64748b; font-size: .88rem; }
 .posture-stat { background: #f0f5f4; border-radius: 12px; padding: .7rem .9rem; }
 .posture-stat .label { color: #475569; font-size: .85rem; }
@@ -147,6 +147,8 @@ def fmt_duration(seconds: float | None) -> str:
     """'1 h 02 min', '4 min 05 s', '12 s'."""
     if seconds is None or not math.isfinite(seconds):
         return "–"
+    if seconds < 9.95:
+        return f"{max(seconds, 0.0):.1f} s".replace(".0 s", " s")
     s = round(max(seconds, 0.0))
     if s >= 3600:
         return f"{s // 3600} h {s % 3600 // 60:02d} min"

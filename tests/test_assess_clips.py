@@ -2,24 +2,23 @@
 
 Pose runs once per clip (session fixture); the raw metric vectors are smoothed
 zero-lag per column and finalised exactly as the offline pipeline does, then
-fed to the Assessor. Oblique clips get "n/a" plus a framing cue by design
-(criteria doc §0: a 2-D sagittal angle is only valid from the side), so their
-form verdicts are expected failures, asserted as the framing they produce.
+fed to the Assessor. Trunk rules also judge oblique views (the trunk lean is
+corrected for the oblique foreshortening); neck and lifting-form rules need a
+side view (criteria doc §0), so oblique lifting verdicts are expected failures.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from clip_cache import ground_truth, run_clip
 
 from posture.assess import Assessor, SessionResult
-from posture.filters import zero_lag_smooth
-from posture.metrics import FrameMetrics, finalize
+from posture.metrics import FrameMetrics
 
 pytestmark = pytest.mark.shared
 
@@ -31,30 +30,12 @@ STILL_REPEATS_S = 2.0  # a photo is a posture held: feed it for longer than any 
 @pytest.fixture(scope="session")
 def synthetic(shared_videos: Path) -> dict[str, Any]:
     """Per clip: (ground truth, smoothed FrameMetrics) — pose runs once per session."""
-    cv2 = pytest.importorskip("cv2")
-    from posture.frame_analyzer import FrameAnalyzer
-
-    root = shared_videos / "synthetic"
     out: dict[str, Any] = {}
-    for mp4 in sorted(root.glob("*.mp4")):
-        gt = json.loads((root / f"{mp4.stem}.json").read_text())
-        cap = cv2.VideoCapture(str(mp4))
-        fps = cap.get(cv2.CAP_PROP_FPS) or float(gt["fps"])
-        analyzer = FrameAnalyzer()
-        recs = []
-        i = 0
-        while True:
-            ok, bgr = cap.read()
-            if not ok:
-                break
-            recs.append(analyzer.update(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), i / fps))
-            i += 1
-        analyzer.close()
-        cap.release()
-        raw = np.vstack([r.raw for r in recs])
-        smooth = finalize(zero_lag_smooth(raw, fps, 6.0))
-        frames = [FrameMetrics(r.t, r.detected, r.view, smooth[k]) for k, r in enumerate(recs)]
-        out[mp4.stem] = (gt, frames)
+    for mp4 in sorted((shared_videos / "synthetic").glob("*.mp4")):
+        run = run_clip(mp4)
+        frames = [FrameMetrics(r.t, r.detected, r.view, run.smoothed[k])
+                  for k, r in enumerate(run.records)]
+        out[mp4.stem] = (ground_truth(mp4), frames)
     return out
 
 
@@ -100,10 +81,6 @@ def test_sitting_deviations_covered_by_events(synthetic):
             spans = [(e.start_s, e.end_s) for e in res.events if e.category == cat]
             frac = covered(seg["start_s"], seg["end_s"], spans)
             report.append(f"{name} {seg['label']}: {frac:.0%}")
-            if gt["view"].startswith("oblique"):
-                # Not a side view: no verdict, a framing cue instead (criteria doc §0).
-                assert [e for e in res.events if e.category == "framing"], name
-                continue
             if frac < 0.8:
                 failures.append(report[-1])
     print("\n".join(report))
@@ -184,19 +161,12 @@ def test_empty_room_gives_only_framing(synthetic):
 
 @pytest.fixture(scope="session")
 def stills(shared_videos: Path) -> dict[str, FrameMetrics]:
-    cv2 = pytest.importorskip("cv2")
-    from posture.frame_analyzer import FrameAnalyzer
-
     out = {}
     for jpg in sorted((shared_videos / "real" / "sit_side_stills_labeled").glob("*.jpg")):
-        analyzer = FrameAnalyzer(static_image=True)
-        img = cv2.cvtColor(cv2.imread(str(jpg)), cv2.COLOR_BGR2RGB)
-        # The person gate needs two consistent frames even for photos (reported
-        # upstream); feeding the photo three times satisfies it either way.
-        for k in range(3):
-            rec = analyzer.update(img, 0.05 * k)
-        analyzer.close()
-        out[jpg.stem] = FrameMetrics(0.0, rec.detected, rec.view, rec.raw)
+        run = run_clip(jpg)  # a photo: one frame, pose in static-image mode
+        (rec,) = run.records
+        assert rec.detected, jpg.name
+        out[jpg.stem] = FrameMetrics(0.0, rec.detected, rec.view, run.smoothed[0])
     if not out:
         pytest.skip("no labelled stills")
     return out

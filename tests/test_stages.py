@@ -146,6 +146,26 @@ def test_gate_accepts_a_person_after_confirmation_and_rejects_collapsed_skeleton
     assert not gate.update(collapsed, 1.0).detected
 
 
+def test_gate_locks_on_the_primary_person_and_ignores_a_bystander():
+    gate = PersonGate()
+    t = 0.0
+    for _ in range(5):
+        assert gate.update(make_pose(), t).detected or t < 0.1
+        t += 1 / 30
+    bystander = make_pose()
+    shifted = dataclasses.replace(bystander, image=bystander.image - np.array([250.0, 0, 0]))
+    result = gate.update(shifted, t)
+    assert not result.detected and result.reason == "another person"
+    for _ in range(10):  # the primary is back next frame: tracked again at once
+        t += 1 / 30
+        back = gate.update(make_pose(), t)
+    assert back.detected
+    # Once the primary has been gone longer than release_s, whoever is in view is followed.
+    t += 2.5
+    results = [gate.update(shifted, t + i / 30) for i in range(4)]
+    assert results[-1].detected
+
+
 def test_gate_trusts_a_single_plausible_photo():
     gate = PersonGate(GateConfig(frames_to_confirm=0))
     assert gate.update(make_pose(), 0.0).detected

@@ -139,7 +139,10 @@ def lift_index(rep: LiveRep, inputs: dict[str, Any], measured_freq: float | None
     except ValueError:
         return None
     li = out.get("lifting_index")
-    return (float(li) if li is not None else math.nan, str(out.get("band", "unknown")))
+    band = str(out.get("band", "unknown"))
+    if li is None:  # an RWL of 0 kg (load too far, or lifts too frequent) gives LI = ∞
+        return (math.inf if out.get("rwl_kg") == 0 else math.nan, band)
+    return float(li), band
 
 
 def _measured_freq(reps: list[LiveRep]) -> float | None:
@@ -154,14 +157,18 @@ def _rep_table(reps: list[LiveRep], inputs: dict[str, Any]) -> None:
         return
     freq = _measured_freq(reps)
     rows = []
-    for r in reversed(reps[-12:]):
+    for r in reversed(reps[-8:]):
         d = {"faults": r.faults}
         li = lift_index(r, inputs, freq)
         li_text = "–"
         if li is not None:
             status, word = BAND_WORDS.get(li[1], ("n/a", li[1]))
-            li_text = f"{li[0]:.2f} {pill(status, word)}" if math.isfinite(li[0]) else \
-                pill("n/a", "Not measurable")
+            if math.isfinite(li[0]):
+                li_text = f"{li[0]:.2f} {pill(status, word)}"
+            elif math.isinf(li[0]):
+                li_text = f"<span title='Recommended limit 0 kg'>&gt; 3</span> {pill(status, word)}"
+            else:
+                li_text = pill("n/a", "Not measurable")
         score = f"{r.score:.0f}" if r.score is not None else "–"
         rows.append(f"<tr><td><b>{r.index}</b></td><td class='value'>{score}</td>"
                     f"<td>{pill(rep_status(d))}</td><td>{fault_words(r.faults)}</td>"
@@ -176,11 +183,14 @@ def _rep_table(reps: list[LiveRep], inputs: dict[str, Any]) -> None:
 
 
 # ------------------------------------------------------------------------------ replay
-def _clip(rep: LiveRep) -> bytes | None:
-    clips: dict[tuple[int, float], bytes] = st.session_state.setdefault(CLIPS_KEY, {})
-    key = (rep.index, rep.start_s)
+def _clip(rep: LiveRep, role: str = "last") -> bytes | None:
+    """The rep's slow-motion mp4, made once. The reference is encoded a little differently:
+    Streamlit autoplays a video only the first time it sees it, and a rep that becomes the
+    reference was already shown (and played) as the last lift."""
+    clips: dict[tuple[int, float, str], bytes] = st.session_state.setdefault(CLIPS_KEY, {})
+    key = (rep.index, rep.start_s, role)
     if key not in clips:
-        data = clip_mp4(rep.frames, speed=REPLAY_SPEED)
+        data = clip_mp4(rep.frames, speed=REPLAY_SPEED, crf=23 if role == "last" else 22)
         if data is None:
             return None
         clips[key] = data
@@ -203,31 +213,35 @@ def _replay_and_reference(ctrl: LiveController) -> None:
     with left:
         st.markdown("**Reference lift**")
         if reference is not None:
-            data = _clip(reference)
+            data = _clip(reference, "reference")
             if data:
                 st.video(data, loop=True, autoplay=True, muted=True)
             st.caption(f"Reference: rep {reference.index}, score "
                        f"{reference.score:.0f}" if reference.score is not None else
                        f"Reference: rep {reference.index}")
-            if st.button("Clear reference", key="lab_clear_ref", icon=":material/close:"):
-                st.session_state.pop(REFERENCE_KEY, None)
-                st.rerun(scope="fragment")
+            st.button("Clear reference", key="lab_clear_ref", icon=":material/close:",
+                      on_click=lambda: st.session_state.pop(REFERENCE_KEY, None))
         else:
             st.info("No reference yet. When the demonstration lift looks right, press "
                     "**Set as reference** under the replay.", icon=":material/star:")
     with right:
         st.markdown(f"**Last lift (rep {last.index}), {REPLAY_SPEED:g}× speed**" if last
                     else "**Last lift**")
-        if last is not None:
+        if last is not None and last is reference:
+            st.info("This lift is now the reference. The next lift appears here, beside it.",
+                    icon=":material/star:")
+        elif last is not None:
             data = _clip(last)
             if data:
                 st.video(data, loop=True, autoplay=True, muted=True)
-            if st.button("Set as reference", key="lab_set_ref", icon=":material/star:",
-                         type="primary"):
-                st.session_state[REFERENCE_KEY] = last
-                st.rerun(scope="fragment")
+            st.button("Set as reference", key="lab_set_ref", icon=":material/star:",
+                      type="primary", on_click=_set_reference, args=(last,))
     if reference is not None and last is not None and last is not reference:
         _compare(reference, last)
+
+
+def _set_reference(rep: LiveRep) -> None:
+    st.session_state[REFERENCE_KEY] = rep
 
 
 def _compare(reference: LiveRep, last: LiveRep) -> None:
@@ -236,10 +250,11 @@ def _compare(reference: LiveRep, last: LiveRep) -> None:
         a, b = finite(reference.metrics.get(key)), finite(last.metrics.get(key))
         if a is None and b is None:
             continue
-        diff = f"{b - a:+.0f}{unit}" if a is not None and b is not None else "–"
+        digits = 2 if key.endswith("_ratio") else 0
+        diff = f"{b - a:+.{digits}f}{unit}" if a is not None and b is not None else "–"
         rows.append({"Measure": label,
-                     "Reference": f"{a:.0f}{unit}" if a is not None else "–",
-                     f"Rep {last.index}": f"{b:.0f}{unit}" if b is not None else "–",
+                     "Reference": f"{a:.{digits}f}{unit}" if a is not None else "–",
+                     f"Rep {last.index}": f"{b:.{digits}f}{unit}" if b is not None else "–",
                      "Difference": diff})
     if reference.score is not None or last.score is not None:
         rows.insert(0, {"Measure": "Score",

@@ -1,0 +1,521 @@
+"""Offline analysis on every core: the video in time chunks, one worker process per core.
+
+Why it is built this way:
+
+* The pose model is ~90 % of the cost and runs on one core per stream, so the
+  only way to use a second core offline is a second stream. Each worker
+  process owns its own ``FrameAnalyzer`` (MediaPipe is neither thread-safe nor
+  fork-safe once initialised: workers are *spawned*).
+* A worker starts ``WARMUP_S`` before its chunk and throws those records away,
+  so MediaPipe's tracking, the person gate and the view tracker are already
+  settled at the chunk edge; merged results then match a sequential run
+  (``tests/test_parallel.py`` checks how closely).
+* Smoothing (zero-lag, needs the whole series) and the rules (stateful, in
+  time order) stay sequential in the parent, in ``analyze_video``: only the
+  per-frame chain runs in the workers, so verdicts come from the same code.
+* Frame numbers and times must be exactly those a sequential pass gives, or
+  the annotated video and ``frames.csv`` would drift. One demux pass (no
+  decoding, milliseconds) lists every frame's presentation timestamp; a frame's
+  index is its rank there and its time is computed the way ``posture.video``
+  computes it. Anything unusual (missing or duplicate timestamps, a damaged or
+  cut-off file, a decoder that does not deliver exactly those frames) falls
+  back to the sequential path, which knows how to warn about it.
+* Streaming: a worker holds one decoded frame at a time; the parent holds only
+  ``FrameRecord`` objects (landmarks and metrics, no pictures).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import math
+import os
+import queue
+import sys
+import time
+import traceback
+from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import av
+
+from posture.frame_analyzer import FrameAnalyzer, FrameRecord
+from posture.video import Frame, MediaInfo, MediaSource, open_media
+
+if TYPE_CHECKING:
+    from posture.pipeline import AnalysisOptions
+
+#: Seconds decoded and analysed before a chunk's first kept frame (then discarded).
+WARMUP_S = 1.0
+#: Clips shorter than this are analysed sequentially: start-up would eat the gain.
+MIN_PARALLEL_S = 10.0
+#: Records sent from a worker to the parent per message.
+BATCH = 16
+#: Seconds between checks that the workers are still alive.
+POLL_S = 0.5
+
+ProgressFn = Callable[[int, int], None]
+
+
+class ChunkMismatch(Exception):
+    """A worker's decoder did not deliver exactly the frames the demux pass listed."""
+
+
+def available_cores() -> int:
+    """CPU cores this process may use (honours affinity masks and container limits)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # macOS, Windows
+        return max(os.cpu_count() or 1, 1)
+
+
+def resolve_workers(workers: int) -> int:
+    """``workers`` ≤ 0 means one per available core."""
+    return workers if workers > 0 else available_cores()
+
+
+# --------------------------------------------------------------------------- frame table
+
+
+@dataclass(frozen=True)
+class FrameTable:
+    """Every frame's presentation timestamp (sorted), from one demux pass.
+
+    ``times[i]`` is frame ``i``'s time in seconds since the first frame, computed
+    exactly as ``posture.video`` computes ``Frame.t`` (PyAV's ``frame.time``
+    minus the first frame's), so parallel and sequential times are bit-identical.
+    """
+
+    stream_index: int
+    time_base: Fraction
+    pts: tuple[int, ...]
+    times: tuple[float, ...] = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.pts)
+
+
+def _stamp(pts: int, time_base: Fraction) -> float:
+    # The expression PyAV's ``Frame.time`` uses (float first, then num, then den).
+    return float(pts) * time_base.numerator / time_base.denominator
+
+
+def probe_frames(path: str, stream_index: int) -> FrameTable | None:
+    """List the frames of a video stream without decoding; None if the list is unreliable."""
+    pts: list[int] = []
+    try:
+        with av.open(path, "r", metadata_errors="replace",
+                     options={"protocol_whitelist": "file"}) as container:
+            stream = container.streams[stream_index]
+            time_base = stream.time_base
+            for packet in container.demux(stream):
+                if packet.size == 0:  # the flush packet at the end
+                    continue
+                if packet.pts is None or packet.is_discard or packet.is_corrupt:
+                    return None
+                pts.append(int(packet.pts))
+    except Exception:  # the sequential path reports whatever is wrong, in words
+        return None
+    if not pts or time_base is None:
+        return None
+    pts.sort()
+    if any(b <= a for a, b in itertools.pairwise(pts)):
+        return None  # duplicate timestamps: the sequential path repairs those
+    t0 = _stamp(pts[0], time_base)
+    return FrameTable(stream_index, time_base, tuple(pts),
+                      tuple(_stamp(p, time_base) - t0 for p in pts))
+
+
+def select_frames(times: Sequence[float], analysis_fps: float | None) -> list[int]:
+    """Indices of the frames ``analyze_video`` analyses at ``analysis_fps`` (same rule)."""
+    step = 1.0 / analysis_fps if analysis_fps else 0.0
+    next_t = -math.inf
+    chosen = []
+    for i, t in enumerate(times):
+        if t + 1e-6 < next_t:
+            continue
+        next_t = t + step
+        chosen.append(i)
+    return chosen
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Frames ``[first, stop)`` kept; decoding and analysis start at ``warm`` (≤ first)."""
+
+    number: int
+    warm: int
+    first: int
+    stop: int
+
+
+def plan_chunks(times: Sequence[float], selected: Sequence[int], n_chunks: int,
+                warmup_s: float = WARMUP_S) -> list[Chunk]:
+    """Contiguous chunks holding near-equal numbers of analysed frames."""
+    n_chunks = max(1, min(n_chunks, len(selected)))
+    bounds = [selected[round(k * len(selected) / n_chunks)] for k in range(n_chunks)]
+    bounds.append(len(times))
+    chunks = []
+    for k in range(n_chunks):
+        first, stop = bounds[k], bounds[k + 1]
+        warm = first
+        while warm > 0 and times[first] - times[warm - 1] <= warmup_s + 1e-9:
+            warm -= 1
+        chunks.append(Chunk(k, warm, first, stop))
+    return chunks
+
+
+# --------------------------------------------------------------------------- chunk decoding
+
+
+def _decoder_setup(source: MediaSource) -> tuple[int, Callable[[av.VideoFrame], Any]]:
+    """The stream a sequential pass decodes, and its exact picture conversion.
+
+    ``MediaSource`` has no public seek; its conversion (display-matrix
+    rotation, square pixels, colour range, ``max_side``) is reused as is so a
+    chunk's pictures are the sequential pass's pictures.
+    """
+    stream = source._stream  # private: see docstring
+    if stream is None:
+        raise ChunkMismatch("no video stream")
+    return int(stream.index), source._convert
+
+
+def iter_chunk_frames(path: str, table: FrameTable, start: int, stop: int,
+                      max_side: int | None = None) -> Iterator[Frame]:
+    """Frames ``start``..``stop - 1`` exactly as ``open_media(path)`` yields them, by seeking.
+
+    Seeks to the keyframe at or before frame ``start`` and decodes forward,
+    dropping earlier frames. Raises :class:`ChunkMismatch` if the decoder does
+    not produce exactly the listed frames.
+    """
+    if not 0 <= start < stop <= len(table):
+        raise ValueError(f"bad frame range {start}..{stop} of {len(table)}")
+    with open_media(path, max_side) as source:
+        stream_index, convert = _decoder_setup(source)
+    if stream_index != table.stream_index:
+        raise ChunkMismatch("a different video stream was chosen")
+    t0 = _stamp(table.pts[0], table.time_base)
+    for seek in ((True, False) if start > 0 else (False,)):
+        decoded = _decode_from(path, stream_index, table, start, seek)
+        expected = start
+        for vf in decoded:
+            if expected == start and seek and vf.pts != table.pts[start]:
+                break  # the seek landed after the frame we need: decode from the start
+            if vf.pts != table.pts[expected]:
+                raise ChunkMismatch(f"frame {expected}: pts {vf.pts}, "
+                                    f"expected {table.pts[expected]}")
+            try:
+                image = convert(vf)
+            except Exception as exc:  # the sequential path skips such a frame
+                raise ChunkMismatch(repr(exc)) from None
+            stamp = vf.time
+            yield Frame(expected, (stamp if stamp is not None else 0.0) - t0, image)
+            expected += 1
+            if expected >= stop:
+                decoded.close()
+                return
+        else:
+            raise ChunkMismatch(f"the stream ended at frame {expected}, expected {stop}")
+        decoded.close()
+    raise ChunkMismatch("could not reach the chunk's first frame")
+
+
+def _decode_from(path: str, stream_index: int, table: FrameTable, start: int,
+                 seek: bool) -> Generator[Any, None, None]:
+    """Decoded frames from frame ``start`` on (and maybe a few before a seek lands)."""
+    with av.open(path, "r", metadata_errors="replace",
+                 options={"protocol_whitelist": "file"}) as container:
+        stream: Any = container.streams[stream_index]
+        with contextlib.suppress(Exception):
+            stream.thread_type = "AUTO"  # as posture.video does
+        if seek:
+            container.seek(table.pts[start], stream=stream, backward=True)
+        packets = container.demux(stream)
+        while True:
+            try:
+                packet = next(packets)
+                frames: list[Any] = packet.decode()
+            except StopIteration:
+                return
+            except Exception as exc:  # a damaged packet: the sequential path copes
+                raise ChunkMismatch(repr(exc)) from None
+            for vf in frames:
+                if vf.pts is None:
+                    raise ChunkMismatch("a frame without a timestamp")
+                if vf.pts >= table.pts[start]:
+                    yield vf
+
+
+# --------------------------------------------------------------------------- workers
+
+
+@dataclass(frozen=True)
+class WorkerStats:
+    """What one chunk cost (for benchmarks)."""
+
+    chunk: int
+    frames: int  # records kept
+    warmup_frames: int  # analysed, then discarded
+    seconds: float
+    maxrss_mb: float | None  # this worker process's peak resident memory so far
+
+
+def _maxrss_mb() -> float | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+def _run_chunk(path: str, table: FrameTable, chunk: Chunk, selected: frozenset[int],
+               model_complexity: int, max_side: int | None,
+               send: Callable[[tuple[Any, ...]], None]) -> None:
+    started = time.perf_counter()
+    analyzer = FrameAnalyzer(model_complexity=model_complexity)
+    batch: list[FrameRecord] = []
+    kept = warm = 0
+    try:
+        for frame in iter_chunk_frames(path, table, chunk.warm, chunk.stop, max_side):
+            if frame.index not in selected:
+                continue
+            record = analyzer.update(frame.image, frame.t)
+            if frame.index < chunk.first:
+                warm += 1
+                continue
+            # The index and time of the file, not the analyzer's own count.
+            batch.append(FrameRecord(frame.index, frame.t, record.detected, record.gate,
+                                     record.view, record.pose, record.raw))
+            kept += 1
+            if len(batch) >= BATCH:
+                send(("records", chunk.number, batch, frame.index + 1 - chunk.first))
+                batch = []
+    finally:
+        analyzer.close()
+    stats = WorkerStats(chunk.number, kept, warm, time.perf_counter() - started, _maxrss_mb())
+    send(("done", chunk.number, batch, chunk.stop - chunk.first, stats))
+
+
+def _worker(path: str, table: FrameTable, selected: frozenset[int], model_complexity: int,
+            max_side: int | None, tasks: Any, results: Any) -> None:
+    """Worker process: take chunks until the ``None`` sentinel."""
+    try:
+        while True:
+            chunk = tasks.get()
+            if chunk is None:
+                return
+            try:
+                _run_chunk(path, table, chunk, selected, model_complexity, max_side,
+                           results.put)
+            except ChunkMismatch as exc:
+                results.put(("mismatch", chunk.number, str(exc)))
+                return
+            except Exception:
+                results.put(("error", chunk.number, traceback.format_exc()))
+                return
+    except KeyboardInterrupt:  # Ctrl+C reaches the whole process group; the parent reports
+        return
+
+
+# --------------------------------------------------------------------------- parent
+
+
+@dataclass(frozen=True, eq=False)
+class ChunkedRecords:
+    """The merged per-frame records of a parallel pass, as a sequential pass gives them."""
+
+    info: MediaInfo
+    records: list[FrameRecord]
+    warnings: tuple[str, ...]
+    stats: tuple[WorkerStats, ...] = ()
+
+
+def _looks_complete(info: MediaInfo, table: FrameTable) -> bool:
+    """False where a sequential pass might warn that the file ended early (it can say so)."""
+    if info.duration_s <= 0 or info.fps <= 0:
+        return False
+    step = 1.0 / info.fps
+    end = table.times[-1] + step
+    return end >= info.duration_s * 0.97 - step
+
+
+def parallel_records(
+    path: str | Path,
+    options: AnalysisOptions,
+    *,
+    progress: ProgressFn | None = None,
+    max_side: int | None = None,
+) -> ChunkedRecords | None:
+    """Per-frame records of ``path`` computed in worker processes.
+
+    Returns None where a parallel pass would not help or could differ from a
+    sequential one (photos, short clips, one worker, unusual files); the caller
+    then analyses sequentially. Raises a ``MediaError`` for unreadable input.
+    """
+    workers = resolve_workers(options.workers)
+    if workers <= 1:
+        return None
+    path = os.fspath(path)
+    with open_media(path, max_side) as source:
+        info = source.info
+        warnings = tuple(source.warnings)
+        if info.kind != "video":
+            return None
+        stream_index, _ = _decoder_setup(source)
+    if info.duration_s < MIN_PARALLEL_S:
+        return None
+    table = probe_frames(path, stream_index)
+    if table is None or not _looks_complete(info, table):
+        return None
+    selected = select_frames(table.times, options.analysis_fps)
+    span = table.times[-1] if table.times else 0.0
+    if options.chunk_s:
+        n_chunks = max(1, math.ceil(span / options.chunk_s))
+    else:
+        n_chunks = workers
+    chunks = plan_chunks(table.times, selected, n_chunks, WARMUP_S)
+    if len(chunks) < 2:
+        return None
+    result = _run_workers(path, table, chunks, frozenset(selected), options.model_complexity,
+                          max_side, min(workers, len(chunks)), info.frames, progress)
+    if result is None:
+        return None
+    records, stats = result
+    if [r.index for r in records] != selected:
+        return None  # belt and braces: never return a different frame set
+    return ChunkedRecords(info, records, warnings, tuple(stats))
+
+
+def _run_workers(path: str, table: FrameTable, chunks: list[Chunk], selected: frozenset[int],
+                 model_complexity: int, max_side: int | None, n_workers: int,
+                 total_frames: int, progress: ProgressFn | None,
+                 ) -> tuple[list[FrameRecord], list[WorkerStats]] | None:
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")  # MediaPipe is not fork-safe once initialised
+    tasks: Any = ctx.Queue()
+    results: Any = ctx.Queue()
+    for chunk in chunks:
+        tasks.put(chunk)
+    for _ in range(n_workers):
+        tasks.put(None)
+    procs = [
+        ctx.Process(target=_worker, name=f"posture-analyze-{k}", daemon=True,
+                    args=(path, table, selected, model_complexity, max_side, tasks, results))
+        for k in range(n_workers)
+    ]
+    per_chunk: dict[int, list[FrameRecord]] = {c.number: [] for c in chunks}
+    done_frames = {c.number: 0 for c in chunks}
+    stats: list[WorkerStats] = []
+    finished: set[int] = set()
+    ok = False
+    try:
+        with _main_module_hidden():
+            for p in procs:
+                p.start()
+        while len(finished) < len(chunks):
+            try:
+                msg = results.get(timeout=POLL_S)
+            except queue.Empty:
+                if any(p.is_alive() for p in procs):
+                    continue
+                try:  # every worker has exited: take what is left, then give up
+                    msg = results.get(timeout=POLL_S)
+                except queue.Empty:
+                    raise RuntimeError(
+                        "the analysis worker processes stopped unexpectedly") from None
+            if not _handle(msg, per_chunk, done_frames, stats, finished):
+                return None
+            if progress is not None:
+                progress(sum(done_frames.values()), total_frames)
+        ok = True
+    finally:
+        _stop(procs, tasks, results, graceful=ok)
+    records = [r for c in chunks for r in per_chunk[c.number]]
+    return records, sorted(stats, key=lambda s: s.chunk)
+
+
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Start spawned workers without re-running the caller's main script.
+
+    ``spawn`` normally re-imports ``__main__`` in every child so functions
+    defined there can be unpickled. The workers need nothing from it (their
+    code lives here), and re-running it is slow (Streamlit, pytest) or wrong (a
+    script without an ``if __name__ == "__main__"`` guard would analyse again).
+    Multiprocessing decides from ``__main__.__spec__`` and ``__file__`` while
+    ``Process.start()`` runs, so they are hidden just for that moment.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    missing = object()
+    saved = {name: getattr(main, name, missing) for name in ("__spec__", "__file__")}
+    try:
+        main.__spec__ = None
+        if saved["__file__"] is not missing:
+            del main.__file__
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is not missing:
+                setattr(main, name, value)
+
+
+def _handle(msg: tuple[Any, ...], per_chunk: dict[int, list[FrameRecord]],
+            done_frames: dict[int, int], stats: list[WorkerStats], finished: set[int]) -> bool:
+    """Apply one worker message; False means "fall back to the sequential path"."""
+    kind, number = msg[0], msg[1]
+    if kind == "records":
+        per_chunk[number].extend(msg[2])
+        done_frames[number] = msg[3]
+    elif kind == "done":
+        per_chunk[number].extend(msg[2])
+        done_frames[number] = msg[3]
+        stats.append(msg[4])
+        finished.add(number)
+    elif kind == "mismatch":
+        return False
+    elif kind == "error":
+        raise RuntimeError(f"an analysis worker failed on chunk {number}:\n{msg[2]}")
+    return True
+
+
+def _stop(procs: list[Any], tasks: Any, results: Any, graceful: bool) -> None:
+    """Join the workers (or end them, after an error or Ctrl+C) and release the queues."""
+    for p in procs:
+        if p.pid is None:
+            continue
+        if not graceful and p.is_alive():
+            p.terminate()
+        p.join(timeout=10.0 if graceful else 2.0)
+        if p.is_alive():
+            p.kill()
+            p.join(timeout=2.0)
+    for q in (tasks, results):
+        q.cancel_join_thread()
+        q.close()
+
+
+__all__ = [
+    "MIN_PARALLEL_S",
+    "WARMUP_S",
+    "Chunk",
+    "ChunkMismatch",
+    "ChunkedRecords",
+    "FrameTable",
+    "WorkerStats",
+    "available_cores",
+    "iter_chunk_frames",
+    "parallel_records",
+    "plan_chunks",
+    "probe_frames",
+    "resolve_workers",
+    "select_frames",
+]

@@ -1,0 +1,390 @@
+"""The Streamlit app, page by page, with ``streamlit.testing.v1.AppTest``.
+
+Every test gets its own data folder (``POSTURE_DATA_DIR`` → tmp_path), so the
+history and settings start empty and nothing touches the user's own data.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+from app_stubs import SIT_CLIP, SQUAT_CLIP, app_test, install_webrtc, page_text, video_frames
+
+from posture.store import HistoryStore
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    monkeypatch.setenv("POSTURE_DATA_DIR", str(folder))
+    return folder
+
+
+def store() -> HistoryStore:
+    return HistoryStore()
+
+
+def no_exception(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+# ------------------------------------------------------------------------------ review
+def test_review_upload_shows_summary_downloads_and_saves_to_history():
+    at = app_test("review")
+    at.run()
+    no_exception(at)
+    assert "Review a recording" in page_text(at)
+    at.file_uploader[0].upload(SQUAT_CLIP.name, SQUAT_CLIP.read_bytes(), "video/mp4")
+    at.run()
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Download printable report", "Download annotated video",
+                      "Download report.json", "Download frames.csv"]
+    text = page_text(at)
+    assert "lifts looked good" in text  # the headline
+    assert "Time in each band" in text and "Angles over time" in text and "Reps" in text
+
+    result = at.session_state["review_result"]
+    report = json.loads(result.report_json)
+    assert report["schema_version"] == 1 and report["reps"]
+    assert report["video"]["path"] == SQUAT_CLIP.name  # the name, never the temp path
+    assert result.frames_csv.startswith(b"frame,t,detected")
+    assert result.media[4:8] == b"ftyp"  # an mp4
+    html = result.html.decode()
+    assert html.startswith("<!DOCTYPE html>") and "<svg" in html
+    assert "http://" not in html.split("<body>")[1].replace("http://www.w3.org", "")
+    assert result.key_frames and all(j[:2] == b"\xff\xd8" for _, j in result.key_frames)
+
+    rows = store().list_sessions()
+    assert len(rows) == 1 and rows[0].kind == "review" and rows[0].source == SQUAT_CLIP.name
+    assert rows[0].rep_count == len(report["reps"])
+
+
+def test_review_text_file_gives_a_sentence_not_an_exception():
+    at = app_test("review")
+    at.run()
+    at.file_uploader[0].upload("notes.txt", b"this is not a video\n" * 50, "text/plain")
+    at.run()
+    no_exception(at)
+    errors = [e.value for e in at.error]
+    assert errors == ["The file 'notes.txt' is not a video or photo that this program can read."]
+    assert not at.get("download_button")
+    assert store().list_sessions() == []
+
+
+def test_review_of_an_empty_room_says_no_person_was_found():
+    clip = SQUAT_CLIP.parent / "29_empty_room_oblique_left.mp4"
+    at = app_test("review")
+    at.run()
+    at.file_uploader[0].upload(clip.name, clip.read_bytes(), "video/mp4")
+    at.run()
+    no_exception(at)
+    assert len(at.error) == 1 and at.error[0].value.startswith("No person was found in")
+
+
+def test_review_photo_gives_an_annotated_picture():
+    photo = SQUAT_CLIP.parents[1] / "stills" / "hunchback.jpg"
+    at = app_test("review")
+    at.run()
+    at.selectbox(key="review_activity").select("sitting")
+    at.file_uploader[0].upload(photo.name, photo.read_bytes(), "image/jpeg")
+    at.run()
+    no_exception(at)
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download annotated photo" in labels
+    assert at.session_state["review_result"].media[:4] == b"\x89PNG"
+
+
+# ------------------------------------------------------------------------------ history
+def _seed(n_live: int = 1) -> list[int]:
+    ids = []
+    with store() as s:
+        for i in range(n_live):
+            sid = s.start_session("live", "sitting", started_at=time.time() - 3600 * (i + 1),
+                                  source="Live coach")
+            s.finish_session(sid, summary={"score": 80, "time_s_by_severity":
+                                           {"ok": 120.0, "caution": 20.0, "poor": 10.0}},
+                             events=[{"rule": "sitting.neck_inclination",
+                                      "category": "forward_head", "severity": "poor",
+                                      "start_s": 10.0, "end_s": 22.0,
+                                      "cue": "Grow tall — bring your head back over your "
+                                             "shoulders"}],
+                             reps=[], duration_s=150.0, ended_at=time.time())
+            ids.append(sid)
+        ids.append(s.save_report({
+            "activity": "lifting", "video": {"path": "/home/pat/squats.mp4", "duration_s": 6.0},
+            "events": [], "summary": {"score": 90, "time_s_by_severity":
+                                      {"ok": 5.0, "caution": 1.0, "poor": 0.0}},
+            "reps": [{"index": 1, "start_s": 1.0, "bottom_s": 2.0, "end_s": 3.0,
+                      "style": "squat", "metrics": {"peak_trunk_inclination_deg": 30.0},
+                      "faults": [], "score": 90}]}, source="squats.mp4",
+            started_at=time.time() - 60))
+    return ids
+
+
+def test_history_lists_sessions_shows_trends_and_details():
+    _seed(2)
+    at = app_test("history")
+    at.run()
+    no_exception(at)
+    pick = at.selectbox(key="history_pick")
+    assert len(pick.options) == 3
+    assert "Recording" in pick.options[0] and "squats.mp4" in pick.options[0]  # newest first
+    text = page_text(at)
+    assert "Trends" in text and "Sessions" in text
+    assert len(at.get("vega_lite_chart")) >= 2  # share of good time + lift score
+    labels = [b.label for b in at.get("download_button")]
+    assert "Export (JSON)" in labels and "Export everything (JSON)" in labels
+    pick.select(pick.options[1]).run()  # a live sitting session
+    no_exception(at)
+    tables = "\n".join(df.value.to_string() for df in at.dataframe)
+    assert "Grow tall" in tables and "Head forward" in tables  # its event, with the tip
+
+
+def test_history_delete_one_asks_first_then_deletes():
+    ids = _seed(1)
+    at = app_test("history")
+    at.run()
+    first = store().list_sessions()[0].id
+    at.button(key=f"delete-{first}").click().run()
+    no_exception(at)
+    assert len(store().list_sessions()) == 2  # only asked so far
+    assert any("Delete this session for good?" in w.value for w in at.warning)
+    at.button(key=f"yes-{first}").click().run()
+    no_exception(at)
+    remaining = [r.id for r in store().list_sessions()]
+    assert first not in remaining and len(remaining) == 1 and set(remaining) <= set(ids)
+    assert any("deleted" in s.value for s in at.success)
+
+
+def test_history_cancel_keeps_the_session():
+    _seed(1)
+    at = app_test("history")
+    at.run()
+    first = store().list_sessions()[0].id
+    at.button(key=f"delete-{first}").click().run()
+    at.button(key=f"no-{first}").click().run()
+    no_exception(at)
+    assert len(store().list_sessions()) == 2
+
+
+def test_history_delete_everything_with_confirmation():
+    _seed(2)
+    at = app_test("history")
+    at.run()
+    at.button(key="delete-all").click().run()
+    assert len(store().list_sessions()) == 3
+    at.button(key="yes-all").click().run()
+    no_exception(at)
+    assert store().list_sessions() == []
+    assert any("No sessions yet" in i.value for i in at.info)
+
+
+def test_history_empty_explains_what_appears_here():
+    at = app_test("history")
+    at.run()
+    no_exception(at)
+    assert any("No sessions yet" in i.value for i in at.info)
+
+
+# ------------------------------------------------------------------------------ settings
+def test_settings_persist_across_app_runs():
+    at = app_test("settings")
+    at.run()
+    no_exception(at)
+    assert at.number_input(key="set_height").value == 0
+    assert at.toggle(key="set_frames").value is False  # keeping pictures is opt-in
+    assert at.toggle(key="set_history").value is True
+    at.number_input(key="set_height").set_value(172)
+    at.number_input(key="set_break").set_value(45)
+    at.toggle(key="set_audio").set_value(False)
+    at.text_area(key="set_ice").input("stun:stun.clinic.example:3478")
+    at.button(key="set_save").click().run()
+    no_exception(at)
+    assert any("Settings saved" in s.value for s in at.success)
+
+    again = app_test("settings")  # a new browser session
+    again.run()
+    assert again.number_input(key="set_height").value == 172
+    assert again.number_input(key="set_break").value == 45
+    assert again.toggle(key="set_audio").value is False
+    assert again.text_area(key="set_ice").value == "stun:stun.clinic.example:3478"
+    saved = store().get_settings()
+    assert saved["user_height_cm"] == 172 and saved["break_minutes"] == 45
+
+
+def test_settings_custom_profile_is_validated():
+    at = app_test("settings")
+    at.run()
+    at.radio(key="set_profile").set_value("custom").run()
+    up = at.get("file_uploader")[0]
+    up.upload("mine.toml", b'extends = "default"\n[[rules]]\nid = "sitting.neck_inclination"\n'
+              b"caution = 35.0\n", "application/toml")
+    at.run()
+    no_exception(at)
+    assert any("is valid" in s.value for s in at.success)
+    at.button(key="set_save").click().run()
+    assert store().get_settings()["custom_profile_name"] == "mine.toml"
+
+    bad = app_test("settings")
+    bad.run()
+    bad.get("file_uploader")[0].upload("bad.toml", b"[[rules]]\nid = 'x.y'\nnonsense = 1\n",
+                                       "application/toml")
+    bad.run()
+    no_exception(bad)
+    assert bad.error and bad.error[0].value.startswith("This rule profile cannot be used:")
+    assert "/" not in bad.error[0].value.split(":", 1)[1]  # no file paths in the sentence
+
+
+# ------------------------------------------------------------------------------ live coach
+def test_live_page_configures_webrtc_and_the_callback_coaches(monkeypatch):
+    fake = install_webrtc(monkeypatch, playing=False)
+    at = app_test("live_coach")
+    at.run()
+    no_exception(at)
+    call = fake.calls[-1]
+    assert call["key"] == "live-coach"
+    assert call["rtc_configuration"] == {"iceServers": []}
+    assert call["media_stream_constraints"]["audio"] is False
+    assert call["media_stream_constraints"]["video"]
+    assert call["async_processing"] is True
+    assert call["mode"].name == "SENDRECV"
+    assert "How it works" in page_text(at)
+
+    # The worker thread's job, done here: frames in, annotated frames out.
+    cb = fake.callback
+    outputs = []
+    for frame in video_frames(SQUAT_CLIP, limit=45):
+        out = cb(frame)
+        assert (out.width, out.height) == (frame.width, frame.height)
+        outputs.append((frame.to_ndarray(format="rgb24"), out.to_ndarray(format="rgb24")))
+    changed = sum(not np.array_equal(a, b) for a, b in outputs)
+    assert changed == len(outputs)  # the overlay (skeleton, labels) is drawn on every frame
+
+    fake.playing = True
+    at.run()
+    no_exception(at)
+    text = page_text(at)
+    assert "Frames analysed: <b>45</b>" in text
+    assert "Session time" in text
+
+    fake.playing = False  # Stop
+    at.run()
+    no_exception(at)
+    text = page_text(at)
+    assert "Session summary" in text and "Time in each band" in text
+    rows = store().list_sessions()
+    assert len(rows) == 1 and rows[0].kind == "live" and rows[0].status == "complete"
+    assert rows[0].summary["live"]["frames_analysed"] == 45
+
+
+def test_live_page_uses_configured_ice_servers(monkeypatch):
+    with store() as s:
+        s.save_settings({"ice_servers": "stun:stun.example.org:3478\nturn:turn.example.org",
+                         "ice_username": "clinic", "ice_credential": "s3cret"})
+    fake = install_webrtc(monkeypatch)
+    at = app_test("live_coach")
+    at.run()
+    no_exception(at)
+    assert fake.calls[-1]["rtc_configuration"] == {"iceServers": [{
+        "urls": ["stun:stun.example.org:3478", "turn:turn.example.org"],
+        "username": "clinic", "credential": "s3cret"}]}
+
+
+def test_live_session_progress_is_flushed_while_running(monkeypatch):
+    from posture_app import live_common
+
+    monkeypatch.setattr(live_common, "FLUSH_EVERY_S", 0.0)
+    fake = install_webrtc(monkeypatch, playing=True)
+    at = app_test("live_coach")
+    at.run()
+    for frame in video_frames(SIT_CLIP, limit=30):
+        fake.callback(frame)
+    at.run()
+    no_exception(at)
+    rows = store().list_sessions()
+    assert len(rows) == 1 and rows[0].status == "recording" and rows[0].duration_s > 0
+
+
+# ------------------------------------------------------------------------------ lift lab
+def test_lift_lab_scores_reps_replays_and_compares(monkeypatch):
+    fake = install_webrtc(monkeypatch, playing=True)
+    at = app_test("lift_lab")
+    at.run()
+    no_exception(at)
+    assert fake.calls[-1]["key"] == "lift-lab"
+    at.number_input(key="lab_load").set_value(10.0)
+    at.run()
+    for frame in video_frames(SQUAT_CLIP):
+        fake.callback(frame)
+    at.run()
+    no_exception(at)
+    ctrl = at.session_state["lift_lab_ctrl"]
+    assert len(ctrl.reps) >= 2
+    assert all(r.frames for r in ctrl.reps)  # annotated frames kept for the replay
+    text = page_text(at)
+    assert "Lifts, newest first" in text and "Lifting index" in text
+    assert at.get("video")  # slow-motion replay of the last rep
+    at.button(key="lab_set_ref").click().run()
+    no_exception(at)
+    reference = at.session_state["lift_lab_reference"]
+    assert reference is ctrl.reps[-1]
+    for frame in video_frames(SQUAT_CLIP):  # the patient's turn: the clip again
+        fake.callback(frame)
+    at.run()
+    no_exception(at)
+    assert "Angles compared" in page_text(at)
+    assert len(at.get("video")) == 2  # reference and last rep side by side
+
+
+# ------------------------------------------------------------------------------ helpers
+def test_safe_filename_strips_paths_and_odd_characters():
+    from posture_app.services import safe_filename
+
+    assert safe_filename("../../etc/passwd") == "passwd"
+    assert safe_filename("C:\\Users\\me\\My clip (1).MP4") == "My_clip_1.mp4"
+    assert safe_filename("....") == "upload"
+    assert safe_filename("ünïcode clip.mov") == "n_code_clip.mov"
+
+
+def test_break_interval_becomes_a_profile_that_extends_the_chosen_one():
+    from posture.rules.profile import load_profile
+    from posture_app.services import DEFAULT_SETTINGS, effective_profile
+
+    assert effective_profile(DEFAULT_SETTINGS) == "default"
+    ref = effective_profile({**DEFAULT_SETTINGS, "break_minutes": 20})
+    profile = load_profile(ref)
+    assert profile.settings("sitting").break_after_s == 1200.0
+    assert profile.settings("standing").break_after_s == 1200.0
+    assert len(profile.rules) == len(load_profile("default").rules)
+
+
+def test_slow_motion_clip_lasts_twice_as_long():
+    import io
+
+    import av
+
+    from posture_app.media import clip_mp4, to_jpeg
+
+    frames = [(i / 12, to_jpeg(np.full((120, 160, 3), 10 * i, np.uint8))) for i in range(24)]
+    data = clip_mp4(frames, speed=0.5)
+    assert data is not None
+    with av.open(io.BytesIO(data)) as c:
+        s = c.streams.video[0]
+        assert float(s.duration * s.time_base) == pytest.approx(4.0, abs=0.1)
+    assert clip_mp4(frames[:1]) is None
+
+
+def test_time_by_severity_caps_gaps():
+    from posture_app.records import time_by_severity
+
+    rows = [{"t": 0.0, "worst": "ok"}, {"t": 0.1, "worst": "poor"}, {"t": 0.2, "worst": "ok"},
+            {"t": 10.0, "worst": "ok"}]
+    out = time_by_severity(rows)
+    assert out["ok"] == pytest.approx(0.6) and out["poor"] == pytest.approx(0.1)
