@@ -98,9 +98,10 @@ def midpoint(a: ArrayLike, b: ArrayLike) -> FloatArray:
 
 
 def distance(a: ArrayLike, b: ArrayLike) -> FloatArray:
-    return np.asarray(
-        np.linalg.norm(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64), axis=-1)
-    )
+    """Euclidean distance along the last axis (inf − inf is NaN, silently)."""
+    with np.errstate(invalid="ignore"):
+        diff = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    return np.asarray(np.linalg.norm(diff, axis=-1))
 
 
 def frontal_knee_projection(

@@ -176,8 +176,9 @@ class PersonGate:
         consistent = False
         if self._prev_lengths is not None:
             with np.errstate(divide="ignore", invalid="ignore"):
-                change = np.nanmedian(np.abs(lengths / self._prev_lengths - 1.0))
-            consistent = bool(change < cfg.max_shape_change)
+                ratio = np.abs(lengths / self._prev_lengths - 1.0)
+            ratio = ratio[np.isfinite(ratio)]
+            consistent = bool(ratio.size and np.median(ratio) < cfg.max_shape_change)
         self._prev_lengths = lengths
         cap = cfg.frames_to_confirm + 4
         if reason:

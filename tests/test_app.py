@@ -343,6 +343,37 @@ def test_lift_lab_scores_reps_replays_and_compares(monkeypatch):
     assert len(at.get("video")) == 2  # reference and last rep side by side
 
 
+def test_calibration_comes_first_then_coaching_uses_the_personal_neutral():
+    from posture_app.live_engine import LiveConfig, LiveController
+
+    ctrl = LiveController(LiveConfig(activity="sitting", calibrate_s=1.0,
+                                     calibration_posture="sit_tall"))
+    phases = []
+    for frame in video_frames(SIT_CLIP, limit=40):  # the clip starts sitting upright
+        ctrl.on_frame(frame)
+        rec = ctrl.drain()
+        phases.append(rec.phase if rec else None)
+    assert phases[0] == "calibrating" and phases[-1] == "coaching"
+    assert ctrl.calibration is not None and ctrl.calibration_message is None
+    assert ctrl.calibration.posture == "sit_tall"
+    result = ctrl.finish()
+    assert "sitting.neck_inclination" in result.summary["calibration"]["rules"]
+    assert ctrl.series and ctrl.series[0]["t"] >= ctrl.coach_start_t  # charts: coaching only
+
+
+def test_controller_survives_a_source_clock_restart():
+    from posture_app.live_engine import LiveConfig, LiveController
+
+    ctrl = LiveController(LiveConfig(activity="lifting"))
+    for _ in range(2):  # the same clip twice: its timestamps start again at 0
+        for frame in video_frames(SQUAT_CLIP, limit=20):
+            ctrl.on_frame(frame)
+    ts = [r["t"] for r in ctrl.series]
+    assert all(b > a for a, b in zip(ts, ts[1:], strict=False))
+    assert ts[-1] == pytest.approx(39 / 15, abs=0.2)  # real frame spacing kept
+    assert ctrl.error is None
+
+
 # ------------------------------------------------------------------------------ helpers
 def test_safe_filename_strips_paths_and_odd_characters():
     from posture_app.services import safe_filename

@@ -47,6 +47,7 @@ def page() -> None:
     rows: list[Any] = []
     trends: list[Any] = []
     with guard("opening your history"), History() as h:
+        h.mark_interrupted(idle_s=30.0)  # live sessions whose tab closed without Stop
         rows = h.sessions()
         trends = h.trends()
     if not rows:
