@@ -27,6 +27,7 @@ from posture.activities.lifting import (
     RepSample,
     faults_of,
     judge_rep_rules,
+    kind_of,
     niosh_for_rep,
     rep_metrics,
     score_rep,
@@ -113,12 +114,13 @@ class Rep:
     score_breakdown: Mapping[str, int]
     niosh: Mapping[str, Any] | None = None
     view: str = "unknown"
+    kind: str = "unknown"  # "lift" (hands reach low) | "squat" (hands stay up) | "unknown"
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
             "index": self.index, "start_s": round(self.start_s, 3),
             "bottom_s": round(self.bottom_s, 3), "end_s": round(self.end_s, 3),
-            "style": self.style, "metrics": dict(self.metrics),
+            "style": self.style, "kind": self.kind, "metrics": dict(self.metrics),
             "faults": [dict(f) for f in self.faults], "score": self.score,
             "score_breakdown": dict(self.score_breakdown), "view": self.view}
         if self.niosh is not None:
@@ -272,7 +274,8 @@ class Assessor:
         report_metrics["bottom_observed"] = float(w.bottom_observed)
         return Rep(len(self.reps) + 1, w.start_s, w.bottom_s, w.end_s,
                    style_of(metrics["stoop_squat_index"]), report_metrics, tuple(faults),
-                   score, breakdown, niosh, view)
+                   score, breakdown, niosh, view,
+                   kind_of(metrics["min_wrist_height_ratio"]))
 
     def _rep_cue(self, rep: Rep) -> CueRequest | None:
         if not rep.faults:

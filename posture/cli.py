@@ -40,6 +40,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="HZ",
         help="analyse at most this many frames per second (e.g. 10 for sitting)",
     )
+    a.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="worker processes for the analysis (default: one per CPU core; 1 = none). "
+        "Photos and clips under 10 s are always analysed in one process.",
+    )
     a.add_argument("--no-video", action="store_true", help="skip the annotated video")
     a.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -48,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
 def _analyze(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from posture.parallel import render_video_parallel
     from posture.pipeline import AnalysisOptions, analyze_video
     from posture.render import render_image, render_video
     from posture.report import write_csv, write_report
@@ -57,11 +66,17 @@ def _analyze(args: argparse.Namespace) -> int:
             f"A height of {args.height_cm:g} cm is not plausible; "
             "give it in centimetres, e.g. --height-cm 172."
         )
+    if args.workers < 0:
+        raise PostureError(
+            f"--workers {args.workers} is not possible; give a number of processes, "
+            "or 0 for one per CPU core."
+        )
     options = AnalysisOptions(
         activity=args.activity,
         profile=args.profile,
         user_height_cm=args.height_cm,
         analysis_fps=args.rate,
+        workers=args.workers,
     )
     bar = tqdm(desc="Analysing", unit="frame", disable=args.quiet, file=sys.stderr)
 
@@ -92,7 +107,14 @@ def _analyze(args: argparse.Namespace) -> int:
                 vbar.update(done - vbar.n)
 
             try:
-                written.append(render_video(analysis, out / "annotated.mp4", vprogress))
+                video = None
+                if args.workers != 1:  # chunks drawn and encoded on every core
+                    video = render_video_parallel(
+                        analysis, out / "annotated.mp4", vprogress, workers=args.workers
+                    )
+                if video is None:
+                    video = render_video(analysis, out / "annotated.mp4", vprogress)
+                written.append(video)
             finally:
                 vbar.close()
     for w in analysis.warnings:

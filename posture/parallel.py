@@ -27,11 +27,14 @@ Why it is built this way:
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import math
 import os
 import queue
+import shutil
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -46,7 +49,7 @@ from posture.frame_analyzer import FrameAnalyzer, FrameRecord
 from posture.video import Frame, MediaInfo, MediaSource, open_media
 
 if TYPE_CHECKING:
-    from posture.pipeline import AnalysisOptions
+    from posture.pipeline import Analysis, AnalysisOptions, FrameResult
 
 #: Seconds decoded and analysed before a chunk's first kept frame (then discarded).
 WARMUP_S = 1.0
@@ -273,9 +276,10 @@ def _maxrss_mb() -> float | None:
     return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
 
 
-def _run_chunk(path: str, table: FrameTable, chunk: Chunk, selected: frozenset[int],
-               model_complexity: int, max_side: int | None,
+def _run_chunk(path: str, table: FrameTable, selected: frozenset[int], model_complexity: int,
+               max_side: int | None, chunk: Chunk,
                send: Callable[[tuple[Any, ...]], None]) -> None:
+    """Worker job: analyse one chunk, warm-up first, and send its records in batches."""
     started = time.perf_counter()
     analyzer = FrameAnalyzer(model_complexity=model_complexity)
     batch: list[FrameRecord] = []
@@ -301,22 +305,21 @@ def _run_chunk(path: str, table: FrameTable, chunk: Chunk, selected: frozenset[i
     send(("done", chunk.number, batch, chunk.stop - chunk.first, stats))
 
 
-def _worker(path: str, table: FrameTable, selected: frozenset[int], model_complexity: int,
-            max_side: int | None, tasks: Any, results: Any) -> None:
-    """Worker process: take chunks until the ``None`` sentinel."""
+def _worker(job: Callable[[Any, Callable[[tuple[Any, ...]], None]], None],
+            tasks: Any, results: Any) -> None:
+    """Worker process: ``job(task, send)`` for each task until the ``None`` sentinel."""
     try:
         while True:
-            chunk = tasks.get()
-            if chunk is None:
+            task = tasks.get()
+            if task is None:
                 return
             try:
-                _run_chunk(path, table, chunk, selected, model_complexity, max_side,
-                           results.put)
+                job(task, results.put)
             except ChunkMismatch as exc:
-                results.put(("mismatch", chunk.number, str(exc)))
+                results.put(("mismatch", task.number, str(exc)))
                 return
             except Exception:
-                results.put(("error", chunk.number, traceback.format_exc()))
+                results.put(("error", task.number, traceback.format_exc()))
                 return
     except KeyboardInterrupt:  # Ctrl+C reaches the whole process group; the parent reports
         return
@@ -381,44 +384,55 @@ def parallel_records(
     chunks = plan_chunks(table.times, selected, n_chunks, WARMUP_S)
     if len(chunks) < 2:
         return None
-    result = _run_workers(path, table, chunks, frozenset(selected), options.model_complexity,
-                          max_side, min(workers, len(chunks)), info.frames, progress)
-    if result is None:
-        return None
-    records, stats = result
-    if [r.index for r in records] != selected:
-        return None  # belt and braces: never return a different frame set
-    return ChunkedRecords(info, records, warnings, tuple(stats))
-
-
-def _run_workers(path: str, table: FrameTable, chunks: list[Chunk], selected: frozenset[int],
-                 model_complexity: int, max_side: int | None, n_workers: int,
-                 total_frames: int, progress: ProgressFn | None,
-                 ) -> tuple[list[FrameRecord], list[WorkerStats]] | None:
-    import multiprocessing as mp
-
-    ctx = mp.get_context("spawn")  # MediaPipe is not fork-safe once initialised
-    tasks: Any = ctx.Queue()
-    results: Any = ctx.Queue()
-    for chunk in chunks:
-        tasks.put(chunk)
-    for _ in range(n_workers):
-        tasks.put(None)
-    procs = [
-        ctx.Process(target=_worker, name=f"posture-analyze-{k}", daemon=True,
-                    args=(path, table, selected, model_complexity, max_side, tasks, results))
-        for k in range(n_workers)
-    ]
     per_chunk: dict[int, list[FrameRecord]] = {c.number: [] for c in chunks}
     done_frames = {c.number: 0 for c in chunks}
     stats: list[WorkerStats] = []
+
+    def on_message(msg: tuple[Any, ...]) -> None:
+        number = msg[1]
+        per_chunk[number].extend(msg[2])
+        done_frames[number] = msg[3]
+        if msg[0] == "done":
+            stats.append(msg[4])
+        if progress is not None:
+            progress(sum(done_frames.values()), info.frames)
+
+    job = functools.partial(_run_chunk, path, table, frozenset(selected),
+                            options.model_complexity, max_side)
+    if not _run_pool(job, chunks, min(workers, len(chunks)), on_message, "analysis"):
+        return None
+    records = [r for c in chunks for r in per_chunk[c.number]]
+    if [r.index for r in records] != selected:
+        return None  # belt and braces: never return a different frame set
+    return ChunkedRecords(info, records, warnings, tuple(sorted(stats, key=lambda x: x.chunk)))
+
+
+def _run_pool(job: Callable[..., None], tasks: Sequence[Any], n_workers: int,
+              on_message: Callable[[tuple[Any, ...]], None], what: str) -> bool:
+    """Run ``job`` on every task in spawned worker processes, feeding messages to ``on_message``.
+
+    True once every task reported "done"; False if a worker met a
+    :class:`ChunkMismatch` (the caller falls back to the sequential path).
+    A worker's exception is re-raised here with its traceback.
+    """
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")  # MediaPipe is not fork-safe once initialised
+    task_q: Any = ctx.Queue()
+    results: Any = ctx.Queue()
+    for task in tasks:
+        task_q.put(task)
+    for _ in range(n_workers):
+        task_q.put(None)
+    procs = [ctx.Process(target=_worker, name=f"posture-{what}-{k}", daemon=True,
+                         args=(job, task_q, results)) for k in range(n_workers)]
     finished: set[int] = set()
     ok = False
     try:
         with _main_module_hidden():
             for p in procs:
                 p.start()
-        while len(finished) < len(chunks):
+        while len(finished) < len(tasks):
             try:
                 msg = results.get(timeout=POLL_S)
             except queue.Empty:
@@ -428,16 +442,160 @@ def _run_workers(path: str, table: FrameTable, chunks: list[Chunk], selected: fr
                     msg = results.get(timeout=POLL_S)
                 except queue.Empty:
                     raise RuntimeError(
-                        "the analysis worker processes stopped unexpectedly") from None
-            if not _handle(msg, per_chunk, done_frames, stats, finished):
-                return None
-            if progress is not None:
-                progress(sum(done_frames.values()), total_frames)
+                        f"the {what} worker processes stopped unexpectedly") from None
+            kind = msg[0]
+            if kind == "mismatch":
+                return False
+            if kind == "error":
+                raise RuntimeError(f"a {what} worker failed on chunk {msg[1]}:\n{msg[2]}")
+            on_message(msg)
+            if kind == "done":
+                finished.add(msg[1])
         ok = True
     finally:
-        _stop(procs, tasks, results, graceful=ok)
-    records = [r for c in chunks for r in per_chunk[c.number]]
-    return records, sorted(stats, key=lambda s: s.chunk)
+        _stop(procs, task_q, results, graceful=ok)
+    return True
+
+
+# --------------------------------------------------------------------------- annotated video
+
+
+@dataclass(frozen=True, eq=False)
+class _RenderTask:
+    """Draw and encode source frames ``[start, stop)`` into ``segment``."""
+
+    number: int
+    start: int
+    stop: int
+    results: tuple[FrameResult, ...]  # this chunk's analysed frames
+    carry: FrameResult | None  # the last analysed frame before ``start`` (reduced rates)
+    segment: str
+
+
+# Encoder settings of posture.render.render_video (kept equal; see render_video_parallel).
+_CODEC, _PIX_FMT, _CODEC_OPTIONS = "libx264", "yuv420p", {"crf": "23", "preset": "veryfast"}
+
+
+def _video_rate(info: MediaInfo) -> Fraction:
+    fps = info.fps if info.fps and info.fps > 0 else 30.0
+    return Fraction(fps).limit_denominator(1001)
+
+
+def _render_chunk(path: str, table: FrameTable, info: MediaInfo, task: _RenderTask,
+                  send: Callable[[tuple[Any, ...]], None]) -> None:
+    """Worker job: one chunk of the annotated video, as its own small mp4 (local timestamps)."""
+    import numpy as np
+
+    from posture.render import annotate_frame
+
+    by_index = {r.index: r for r in task.results}
+    last = task.carry
+    w, h = info.width - info.width % 2, info.height - info.height % 2
+    done = 0
+    with av.open(task.segment, "w") as container:
+        stream: Any = container.add_stream(_CODEC, rate=_video_rate(info))
+        stream.width, stream.height, stream.pix_fmt = w, h, _PIX_FMT
+        stream.options = dict(_CODEC_OPTIONS)
+        for frame in iter_chunk_frames(path, table, task.start, task.stop):
+            result = by_index.get(frame.index, last)  # frames skipped by a reduced rate
+            last = result
+            image = frame.image[:h, :w]
+            if result is not None:
+                image = annotate_frame(image, result)
+            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+            container.mux(stream.encode(vf))
+            done += 1
+            if done % BATCH == 0:
+                send(("progress", task.number, done))
+        container.mux(stream.encode())
+    send(("done", task.number, done))
+
+
+def _concat_segments(segments: Sequence[Path], starts: Sequence[int], rate: Fraction,
+                     out_path: Path) -> None:
+    """Join H.264 mp4 segments without re-encoding, shifting each to its first frame's time.
+
+    Each segment starts with a keyframe and was encoded with the same settings,
+    so packets can follow one another; decode timestamps stay increasing
+    because every segment has the same B-frame delay.
+    """
+    with av.open(str(out_path), "w") as dst:
+        ostream: Any = None
+        for segment, start in zip(segments, starts, strict=True):
+            with av.open(str(segment)) as src:
+                istream = src.streams.video[0]
+                if ostream is None:
+                    ostream = dst.add_stream_from_template(istream)
+                tb = istream.time_base
+                if tb is None:
+                    raise ValueError("segment without a time base")
+                shift = round(Fraction(start) / rate / tb)
+                for packet in src.demux(istream):
+                    if packet.size == 0:
+                        continue
+                    if packet.pts is not None:
+                        packet.pts += shift
+                    if packet.dts is not None:
+                        packet.dts += shift
+                    packet.stream = ostream
+                    dst.mux(packet)
+
+
+def render_video_parallel(analysis: Analysis, out_path: Path,
+                          progress: ProgressFn | None = None, *, workers: int = 0) -> Path | None:
+    """``posture.render.render_video`` on every core: the same annotated mp4, drawn in chunks.
+
+    Each worker decodes its chunk by seeking, draws with ``annotate_frame`` and
+    encodes with render_video's settings; the segments are then joined without
+    re-encoding. Returns None (the caller renders sequentially) for photos,
+    short clips, one worker or an unusual file.
+    """
+    info = analysis.info
+    workers = resolve_workers(workers)
+    if workers <= 1 or info.kind != "video" or info.duration_s < MIN_PARALLEL_S:
+        return None
+    path = info.path
+    with open_media(path) as source:
+        stream_index, _ = _decoder_setup(source)
+        same = source.info == info
+    table = probe_frames(path, stream_index) if same else None
+    if table is None or not _looks_complete(info, table):
+        return None
+    if analysis.frames and analysis.frames[-1].index >= len(table):
+        return None
+    n = len(table)
+    bounds = [round(k * n / workers) for k in range(workers + 1)]
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_dir = Path(tempfile.mkdtemp(prefix=".posture-render-", dir=out_path.parent))
+    try:
+        tasks = []
+        frames = analysis.frames
+        cursor = 0
+        for k in range(workers):
+            start, stop = bounds[k], bounds[k + 1]
+            first = cursor
+            while cursor < len(frames) and frames[cursor].index < stop:
+                cursor += 1
+            carry = frames[first - 1] if first > 0 else None
+            tasks.append(_RenderTask(k, start, stop, tuple(frames[first:cursor]), carry,
+                                     str(tmp_dir / f"part{k:03d}.mp4")))
+        done = dict.fromkeys(range(workers), 0)
+
+        def on_message(msg: tuple[Any, ...]) -> None:
+            done[msg[1]] = msg[2]
+            if progress is not None:
+                progress(sum(done.values()), max(info.frames, 1))
+
+        job = functools.partial(_render_chunk, path, table, info)
+        if not _run_pool(job, tasks, workers, on_message, "render"):
+            return None
+        tmp = out_path.with_name(out_path.stem + ".part.mp4")
+        _concat_segments([Path(t.segment) for t in tasks], [t.start for t in tasks],
+                         _video_rate(info), tmp)
+        tmp.replace(out_path)
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+    return out_path
 
 
 @contextlib.contextmanager
@@ -466,25 +624,6 @@ def _main_module_hidden() -> Iterator[None]:
         for name, value in saved.items():
             if value is not missing:
                 setattr(main, name, value)
-
-
-def _handle(msg: tuple[Any, ...], per_chunk: dict[int, list[FrameRecord]],
-            done_frames: dict[int, int], stats: list[WorkerStats], finished: set[int]) -> bool:
-    """Apply one worker message; False means "fall back to the sequential path"."""
-    kind, number = msg[0], msg[1]
-    if kind == "records":
-        per_chunk[number].extend(msg[2])
-        done_frames[number] = msg[3]
-    elif kind == "done":
-        per_chunk[number].extend(msg[2])
-        done_frames[number] = msg[3]
-        stats.append(msg[4])
-        finished.add(number)
-    elif kind == "mismatch":
-        return False
-    elif kind == "error":
-        raise RuntimeError(f"an analysis worker failed on chunk {number}:\n{msg[2]}")
-    return True
 
 
 def _stop(procs: list[Any], tasks: Any, results: Any, graceful: bool) -> None:
@@ -516,6 +655,7 @@ __all__ = [
     "parallel_records",
     "plan_chunks",
     "probe_frames",
+    "render_video_parallel",
     "resolve_workers",
     "select_frames",
 ]

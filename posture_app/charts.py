@@ -55,6 +55,17 @@ def _band_text(bands: Any, unit: str, shift: float = 0.0) -> str:
     return f"good within ±{abs(float(bands.caution)):.0f}{unit}"
 
 
+def _merge_band_text(a: str, b: str, unit: str) -> str:
+    """'good below 10°' + 'good above -20°' → 'good from -20° to 10°'."""
+    below = [t for t in (a, b) if t.startswith("good below ")]
+    above = [t for t in (a, b) if t.startswith("good above ")]
+    if len(below) == 1 and len(above) == 1:
+        hi = below[0].removeprefix("good below ")
+        lo = above[0].removeprefix("good above ")
+        return f"good from {lo} to {hi}"
+    return f"{a}; {b}"
+
+
 def metric_bands(profile: Any, activity: str, calibration: Any = None) -> list[MetricBands]:
     """The banded metrics of an activity's frame rules, in profile order."""
     if profile is None or activity not in ("sitting", "standing", "lifting"):
@@ -75,7 +86,7 @@ def metric_bands(profile: Any, activity: str, calibration: Any = None) -> list[M
         old = by_metric.get(rule.metric)
         if old is not None:
             intervals = old.intervals + intervals
-            text = f"{old.text}; {text}"
+            text = _merge_band_text(old.text, text, unit)
             ids = (*old.rule_ids, rule.id)
         else:
             ids = (rule.id,)

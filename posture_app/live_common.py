@@ -13,7 +13,13 @@ import streamlit as st
 from posture_app import audio
 from posture_app.charts import metric_bands
 from posture_app.live_engine import LiveConfig, LiveController, LiveRecord
-from posture_app.records import SessionPayload, finite, payload_from_session, time_by_severity
+from posture_app.records import (
+    SessionPayload,
+    finite,
+    payload_from_session,
+    shift_times,
+    time_by_severity,
+)
 from posture_app.services import History, now, profile_name
 from posture_app.ui import cue_card, fmt_clock, guard, pill, stat_box, status_word
 
@@ -40,6 +46,8 @@ def prepare(ctrl: LiveController, config: LiveConfig) -> None:
     """Before the component runs: an idle controller takes the page's current choices."""
     if ctrl.state == "idle" and ctrl.config != config:
         ctrl.reset(config)
+    if ctrl.state == "idle":
+        ctrl.warm_up()  # the pose model loads while the user reads the page
 
 
 def sync(ctrl: LiveController, ctx: Any, config: LiveConfig, settings: Mapping[str, Any],
@@ -49,6 +57,7 @@ def sync(ctrl: LiveController, ctx: Any, config: LiveConfig, settings: Mapping[s
     active = bool(getattr(state, "playing", False) or getattr(state, "signalling", False))
     if active and ctrl.state == "finished":
         ctrl.reset(config)
+        ctrl.warm_up()
         st.session_state.pop(payload_key, None)
     if not active and ctrl.state == "running":
         st.session_state[payload_key] = finish(ctrl, settings, kind_label)
@@ -110,7 +119,7 @@ def finish(ctrl: LiveController, settings: Mapping[str, Any], kind_label: str
     result = ctrl.finish()
     if ctrl.frames_processed == 0:
         return None
-    payload = payload_from_session(result, duration, series)
+    payload = shift_times(payload_from_session(result, duration, series), ctrl.coach_start_t)
     payload.summary["live"] = {"frames_analysed": ctrl.frames_processed,
                                "processed_fps": round(ctrl.fps, 1),
                                "latency_s": round(ctrl.latency_s, 3)}
@@ -199,8 +208,10 @@ def cue_for(ctrl: LiveController, record: LiveRecord | None, activity: str) -> t
     if record.framing:
         return record.framing, "n/a", "Camera position"
     act = record.activity or activity
-    if record.worst in ("caution", "poor"):
-        return "Small reset — you are close", record.worst, status_word(record.worst)
+    if record.worst == "poor":
+        return "Time for a small reset", "poor", status_word("poor")
+    if record.worst == "caution":
+        return "Nearly there — notice your posture", "caution", status_word("caution")
     return POSITIVE.get(act, POSITIVE["sitting"]), "ok", "Good"
 
 

@@ -121,10 +121,14 @@ class LiveController:
     def __init__(self, config: LiveConfig = LiveConfig(),
                  session_factory: Callable[..., Any] | None = None,
                  assessor_factory: Callable[..., Any] | None = None,
-                 queue_size: int = 32) -> None:
+                 queue_size: int = 32, max_wait_s: float = 5.0) -> None:
+        self.max_wait_s = max_wait_s
         self._factory = session_factory
         self._assessor_factory = assessor_factory
         self.lock = threading.RLock()
+        self._ready = threading.Event()  # set when a warm-up attempt has finished
+        self._gen = 0  # bumped by reset(): a late warm-up for an old stream is discarded
+        self._warming = False
         self.queue: queue.Queue[LiveRecord] = queue.Queue(maxsize=queue_size)
         self.reset(config)
 
@@ -135,6 +139,9 @@ class LiveController:
             if config is not None:
                 self.config = config
             self._close_session()
+            self._gen += 1
+            self._warming = False
+            self._ready.clear()
             self.state = "idle"  # idle → running → finished
             self.error: str | None = None
             self.started_wall: float | None = None  # time.time() of the first frame
@@ -194,15 +201,53 @@ class LiveController:
             kw["calibration"] = self.calibration
         return kw
 
-    def _make_session(self) -> Any:
+    def _make_session(self, config: LiveConfig) -> Any:
         from posture.live import LiveSession
 
         factory = self._factory or LiveSession
-        kw = self._new_assessor_kwargs()
+        kw = dict(config.assessor_kwargs)
+        if config.calibration is not None and config.calibrate_s <= 0:
+            kw["calibration"] = config.calibration
         if self._assessor_factory is not None:
             kw["assessor_factory"] = self._assessor_factory
-        return factory(activity=self.config.activity, profile=self.config.profile,
-                       user_height_cm=self.config.user_height_cm, **kw)
+        return factory(activity=config.activity, profile=config.profile,
+                       user_height_cm=config.user_height_cm, **kw)
+
+    def warm_up(self) -> None:
+        """Build the pose model and rule session on a background thread, ahead of Start.
+
+        Building takes a second or two (much longer on a busy machine); doing it inside
+        the frame callback would stall the stream, and streamlit-webrtc gives up on a
+        callback that takes over 10 s.
+        """
+        with self.lock:
+            if self.live is not None or self._warming or self.state == "finished":
+                return
+            self._warming = True
+            self._ready.clear()
+            gen, config = self._gen, self.config
+        threading.Thread(target=self._build, args=(gen, config), daemon=True,
+                         name="posture-live-warm-up").start()
+
+    def _build(self, gen: int, config: LiveConfig) -> None:
+        live, error = None, None
+        try:
+            live = self._make_session(config)
+        except Exception as err:
+            log.exception("could not start the live analysis")
+            from posture.errors import PostureError
+
+            error = str(err) if isinstance(err, PostureError) else (
+                "The live analysis could not start; reload the page and try again.")
+        with self.lock:
+            current = gen == self._gen and self.state != "finished"
+            if current:
+                self.live, self._warming = live, False
+                if error is not None:
+                    self.error = error
+        if not current and live is not None:
+            live.close()
+        self._ready.set()
 
     def _fresh_assessor(self) -> None:
         """Start coaching with a clean assessor (after calibration), keeping the pose model."""
@@ -252,15 +297,20 @@ class LiveController:
 
     def process_image(self, image_rgb: np.ndarray, frame_time: float | None = None) -> np.ndarray:
         """Analyse one frame and return the annotated picture (the raw one on failure)."""
+        if self.state == "finished":
+            return image_rgb
+        if self.live is None:
+            self.warm_up()
+            self._ready.wait(self.max_wait_s)  # never near streamlit-webrtc's 10 s limit
         with self.lock:
             if self.state == "finished":
                 return image_rgb
+            if self.live is None:
+                return self._waiting(image_rgb)
             if self.state == "idle":
                 self.state = "running"
                 self.started_wall = time.time()
             try:
-                if self.live is None:
-                    self.live = self._make_session()
                 t = self._session_time(frame_time)
                 result = self.live.process(image_rgb, t)
                 out = self._after(image_rgb, result, t)
@@ -272,6 +322,15 @@ class LiveController:
                     "The live analysis stopped working; press Stop, then Start again.")
                 return image_rgb
             return out
+
+    def _waiting(self, image_rgb: np.ndarray) -> np.ndarray:
+        from posture.render import draw_label
+
+        out = image_rgb.copy()
+        s = max(out.shape[0], out.shape[1]) / 720.0
+        text = "Getting ready..." if self.error is None else "Please press Stop and try again"
+        draw_label(out, text, (8, int(30 * s)), (255, 255, 255), s * 1.3)
+        return out
 
     def _after(self, image: np.ndarray, result: Any, t: float) -> np.ndarray:
         from posture.render import draw_label

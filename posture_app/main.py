@@ -80,4 +80,5 @@ def run() -> None:
     with st.sidebar:
         st.caption("Everything runs on this computer. Your video is never recorded or sent "
                    "anywhere.")
-    nav.run()
+    with ui.guard("showing this page"):
+        nav.run()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]
@@ -144,6 +144,7 @@ class SessionPayload:
     events: list[dict[str, Any]]
     reps: list[dict[str, Any]]
     duration_s: float = 0.0
+    series: list[dict[str, Any]] = field(default_factory=list)  # chart rows (not stored)
 
     def as_dict(self) -> dict[str, Any]:
         return {"activity": self.activity, "summary": self.summary, "events": self.events,
@@ -190,7 +191,27 @@ def payload_from_session(session: Any, duration_s: float,
         acts = [str(r["activity"]) for r in series if r.get("activity")]
         if acts:
             activity = max(set(acts), key=acts.count)
-    return SessionPayload(activity, summary, events, reps, float(duration_s))
+    return SessionPayload(activity, summary, events, reps, float(duration_s),
+                          [dict(r) for r in series])
+
+
+def shift_times(payload: SessionPayload, offset: float) -> SessionPayload:
+    """Times relative to ``offset`` (a live session's coaching start, after calibration)."""
+    if not offset:
+        return payload
+
+    def sh(v: Any) -> Any:
+        f = finite(v)
+        return round(max(f - offset, 0.0), 3) if f is not None else v
+
+    events = [{**e, "start_s": sh(e.get("start_s")), "end_s": sh(e.get("end_s"))}
+              for e in payload.events]
+    reps = [{**r, **{k: sh(r.get(k)) for k in ("start_s", "bottom_s", "end_s") if k in r}}
+            for r in payload.reps]
+    series = [{**row, "t": sh(row["t"])} for row in payload.series
+              if (finite(row.get("t")) or 0.0) >= offset - 1e-6]
+    return SessionPayload(payload.activity, payload.summary, events, reps, payload.duration_s,
+                          series)
 
 
 def share_ok(summary: Mapping[str, Any]) -> float | None:

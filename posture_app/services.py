@@ -223,29 +223,31 @@ def rtc_configuration(settings: Mapping[str, Any]) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------ profiles
 def _profile_dir() -> Path:
-    d = Path(tempfile.gettempdir()) / f"posture-app-profiles-{os.getuid()}"
-    d.mkdir(parents=True, exist_ok=True)
+    uid = os.getuid() if hasattr(os, "getuid") else 0  # Windows: the temp dir is per user
+    d = Path(tempfile.gettempdir()) / f"posture-app-profiles-{uid}"
+    d.mkdir(mode=0o700, parents=True, exist_ok=True)
     return d
 
 
 def friendly_profile_error(err: Exception, path: Path | None = None) -> str:
+    """The loader's message without file paths, as one sentence."""
     text = str(err)
     if path is not None:
-        text = text.replace(str(path.resolve()), "your profile").replace(str(path), "your profile")
-    text = re.sub(r"/\S+\.toml", "the profile", text)
-    text = text[0].upper() + text[1:] if text else "The profile could not be read."
-    if not text.endswith("."):
-        text += "."
-    return f"This rule profile cannot be used: {text}"
+        for p in (str(path.resolve()), str(path)):
+            text = text.replace(p + ": ", "").replace(p, "your file")
+    text = re.sub(r"/\S+\.toml:?\s*", "", text).strip()
+    text = text.rstrip(".") if text else "it could not be read"
+    return f"This rule profile cannot be used: {text}."
 
 
 def validate_profile_text(text: str) -> tuple[bool, str]:
     """(ok, message) for an uploaded TOML profile, using the library's loader."""
     from posture.rules.profile import ProfileError, load_profile
 
-    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
-    path = _profile_dir() / f"check-{digest}.toml"
-    path.write_text(text, encoding="utf-8")
+    fd, name = tempfile.mkstemp(prefix="check-", suffix=".toml", dir=_profile_dir())
+    path = Path(name)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
     try:
         profile = load_profile(path)
     except ProfileError as err:
@@ -255,7 +257,7 @@ def validate_profile_text(text: str) -> tuple[bool, str]:
     finally:
         path.unlink(missing_ok=True)
     n = sum(1 for r in profile.rules if r.enabled)
-    return True, f"Profile “{profile.name}” is valid: {n} active rules."
+    return True, f"The rule file is valid: {n} active rules."
 
 
 def effective_profile(settings: Mapping[str, Any]) -> str:
@@ -269,8 +271,7 @@ def effective_profile(settings: Mapping[str, Any]) -> str:
     if settings.get("profile") == "custom" and custom.strip():
         digest = hashlib.sha1(custom.encode("utf-8")).hexdigest()[:12]
         custom_path = _profile_dir() / f"custom-{digest}.toml"
-        if not custom_path.exists():
-            custom_path.write_text(custom, encoding="utf-8")
+        _write_once(custom_path, custom)
         base = str(custom_path)
     minutes = float(settings.get("break_minutes") or 30)
     if base == "default" and minutes == 30:
@@ -280,9 +281,18 @@ def effective_profile(settings: Mapping[str, Any]) -> str:
             f"[activities.standing]\nbreak_after_s = {minutes * 60.0:.1f}\n")
     digest = hashlib.sha1(body.encode("utf-8")).hexdigest()[:12]
     path = _profile_dir() / f"effective-{digest}.toml"
-    if not path.exists():
-        path.write_text(body, encoding="utf-8")
+    _write_once(path, body)
     return str(path)
+
+
+def _write_once(path: Path, text: str) -> None:
+    """Write a content-addressed file atomically (other sessions may read it meanwhile)."""
+    if path.exists():
+        return
+    fd, tmp = tempfile.mkstemp(prefix=path.stem, suffix=".part", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
 
 
 def profile_name(settings: Mapping[str, Any]) -> str:

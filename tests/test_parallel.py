@@ -193,3 +193,29 @@ def test_parallel_reduced_rate_keeps_original_timestamps() -> None:
     gaps = np.diff([f.t for f in par.frames])
     assert np.all(np.abs(gaps - 0.1) < 0.034)  # a 29.97 fps clip: 3 frames apart
     assert par.detected_fraction > 0.9 and par.session is not None
+
+
+@pytest.mark.slow
+def test_parallel_annotated_video_matches_sequential(runs: dict[str, Analysis],
+                                                     tmp_path: Path) -> None:
+    """Chunks drawn in workers and joined without re-encoding: same frames, same times."""
+    from posture.parallel import render_video_parallel
+    from posture.render import render_video
+
+    analysis = runs["parallel"]
+    seq = render_video(analysis, tmp_path / "seq.mp4")
+    done: list[int] = []
+    par = render_video_parallel(analysis, tmp_path / "par.mp4", lambda d, t: done.append(d),
+                                workers=3)
+    assert par == tmp_path / "par.mp4" and done[-1] == analysis.info.frames
+    assert not list(tmp_path.glob(".posture-render-*")) and not list(tmp_path.glob("*.part.*"))
+    with open_media(seq) as a, open_media(par) as b:
+        assert (a.info.width, a.info.height, a.info.fps) == (b.info.width, b.info.height,
+                                                             b.info.fps)
+        pairs = list(zip(a, b, strict=True))
+    assert len(pairs) == analysis.info.frames
+    for fa, fb in pairs:
+        assert fa.index == fb.index and fa.t == pytest.approx(fb.t, abs=1e-6)
+        diff = fa.image.astype(np.float64) - fb.image.astype(np.float64)
+        psnr = 10 * np.log10(255.0**2 / max(float(np.mean(diff * diff)), 1e-9))
+        assert psnr > 30.0  # the same drawing; only the encoder's choices differ

@@ -28,7 +28,12 @@ from posture.rules.model import (
 )
 
 Style = Literal["squat", "stoop", "mixed", "unknown"]
+Kind = Literal["lift", "squat", "unknown"]
 SQUAT_MAX_SSI, STOOP_MIN_SSI = 30.0, 90.0  # Schmid 2022 (criteria doc §3)
+# Hands below this height above the ankles (fraction of stature; the knee joint is
+# at ~0.25) mean the hands reached for something low: a lift (box, deadlift), not a
+# squat exercise, whose hands stay at the chest or shoulders. Default to calibrate.
+LIFT_MAX_WRIST_HEIGHT = 0.30
 FAULT_PENALTY: Mapping[str, int] = {"caution": 10, "poor": 25}
 
 
@@ -70,6 +75,13 @@ def style_of(ssi: float) -> Style:
     return "stoop" if ssi > STOOP_MIN_SSI else "mixed"
 
 
+def kind_of(min_wrist_height_ratio: float) -> Kind:
+    """Lift or squat exercise: squat-depth and squat-lean rules are for squats only."""
+    if math.isnan(min_wrist_height_ratio):
+        return "unknown"
+    return "lift" if min_wrist_height_ratio < LIFT_MAX_WRIST_HEIGHT else "squat"
+
+
 def rep_metrics(samples: Sequence[RepSample], stature_cm: float = POPULATION_STATURE_CM
                 ) -> dict[str, float]:
     """Aggregates of one rep; NaN where the rep was never seen from the right view."""
@@ -102,6 +114,7 @@ def rep_metrics(samples: Sequence[RepSample], stature_cm: float = POPULATION_STA
         "origin_height_cm": _median(col(bottom, "wrist_height_ratio")) * stature_cm,
         "end_height_cm": _median(col(side[-3:], "wrist_height_ratio")) * stature_cm,
         "peak_depth": peak,
+        "min_wrist_height_ratio": _extreme(col(side, "wrist_height_ratio"), min),
     }
     return out
 

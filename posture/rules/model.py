@@ -90,6 +90,7 @@ REP_METRICS: frozenset[str] = frozenset({
     "peak_trunk_inclination_deg", "min_knee_angle_deg", "min_hip_angle_deg",
     "max_squat_depth_ratio", "stoop_squat_index", "bottom_trunk_minus_shin_deg",
     "heel_rise_change_deg", "max_knee_valgus_deg", "max_trunk_twist_deg", "load_distance_cm",
+    "min_wrist_height_ratio",
 })
 
 

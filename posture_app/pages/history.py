@@ -27,8 +27,14 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts).strftime("%d %b %Y, %H:%M")
 
 
+def _kind(row: Any) -> str:
+    if row.kind == "live" and row.source in ("Live coach", "Lift lab"):
+        return str(row.source)
+    return KIND_WORDS.get(row.kind, row.kind)
+
+
 def _label(row: Any) -> str:
-    parts = [_when(row.started_at), KIND_WORDS.get(row.kind, row.kind),
+    parts = [_when(row.started_at), _kind(row),
              ACTIVITY_WORDS.get(row.activity, str(row.activity).capitalize()),
              fmt_duration(row.duration_s)]
     if row.source and row.kind == "review":
@@ -60,13 +66,13 @@ def page() -> None:
     st.subheader("Sessions")
     table = pd.DataFrame([{
         "When": _when(r.started_at),
-        "Type": KIND_WORDS.get(r.kind, r.kind),
+        "Type": _kind(r),
         "Activity": ACTIVITY_WORDS.get(r.activity, str(r.activity).capitalize()),
         "Duration": fmt_duration(r.duration_s),
         "Good posture": (100.0 * r.ok_share) if r.ok_share is not None else None,
         "Score": r.score,
         "Reps": r.rep_count,
-        "Source": r.source or "",
+        "File": (r.source or "") if r.kind == "review" else "",
         "Status": STATUS_WORDS.get(r.status, r.status) or "complete",
     } for r in rows])
     st.dataframe(table, hide_index=True, width="stretch", column_config={

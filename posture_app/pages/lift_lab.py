@@ -88,7 +88,7 @@ def page() -> None:
     if isinstance(payload, SessionPayload) and not ctrl.running:
         st.divider()
         st.subheader("Session summary")
-        render_summary(payload, series=ctrl.series, profile=profile, key="lab")
+        render_summary(payload, series=payload.series, profile=profile, key="lab")
 
 
 # ------------------------------------------------------------------------------ NIOSH

@@ -94,7 +94,7 @@ def page() -> None:
         note = st.session_state.pop("_saved_note", None)
         if note:
             st.toast(note, icon=":material/check_circle:")
-        render_summary(payload, series=ctrl.series, profile=profile,
+        render_summary(payload, series=payload.series, profile=profile,
                        calibration=ctrl.calibration, key="live")
 
 

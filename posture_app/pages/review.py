@@ -292,7 +292,7 @@ def show_result(result: ReviewResult, settings: dict[str, Any]) -> None:
         render_summary(payload, profile=profile, key="review-top", compact=True)
         render_summary_short(payload)
     st.divider()
-    render_summary(payload, series=result.series, profile=profile, key="review",
+    render_summary(payload, series=payload.series, profile=profile, key="review",
                    details_only=True)
     if result.key_frames:
         st.markdown("##### Key moments")

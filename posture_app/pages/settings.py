@@ -24,10 +24,10 @@ PRIVACY = """
 <ul style="margin:.4rem 0 0 1rem;padding:0">
 <li>Your video is analysed on this computer. It never leaves the machine and is never
 recorded.</li>
-<li>Nothing is stored unless you ask: with “Keep a history” on, only session summaries,
-posture events and rep scores are saved, in the data folder below.</li>
-<li>Pictures from your sessions are kept only if you switch on “Keep key-frame pictures”
-(off unless you choose it).</li>
+<li>No video or pictures are stored unless you ask for them: key-frame pictures are kept
+only if you switch on “Keep key-frame pictures” (off unless you choose it).</li>
+<li>With “Keep a history” on (switch it off below), only session summaries, posture events
+and rep scores are saved, in the data folder shown below.</li>
 <li>You can export or delete everything at any time on the History page.</li>
 </ul></div>
 """
@@ -106,6 +106,8 @@ def _profile_section(values: dict[str, Any]) -> None:
         st.caption(f"Current custom rules: **{current}**")
     up = st.file_uploader("Rule file (.toml)", key="set_profile_file",
                           help="A TOML profile, usually starting with extends = \"default\".")
+    st.caption('Tip: start the file with `extends = "default"` and list only the rules you '
+               "change; the rest stay as in the standard rules.")
     if up is not None:
         try:
             text = up.getvalue().decode("utf-8")
