@@ -114,13 +114,23 @@ def implausibility(pose: FramePose, config: GateConfig = GateConfig()) -> str:
             (L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST),
         )
         arm_vis = float(np.mean(v[list(_ARMS)]))
-        if leg < config.min_world_leg_m or (
+        if leg < config.min_world_leg_m:
+            return "legs too short in the metric estimate"
+        if (
             leg < config.weak_world_leg_m
             and arm < config.weak_world_arm_m
             and arm_vis < config.weak_arm_visibility
         ):
             return "limbs too short in the metric estimate"
     return ""
+
+
+# Proportions a tracked person can show for a moment (a deep squat seen from the
+# front foreshortens the legs; folded arms shorten them): tolerated while a
+# confirmed person is followed smoothly, never enough to confirm a new one.
+SOFT_REASONS = frozenset(
+    {"limbs too short for the torso", "limbs too short in the metric estimate"}
+)
 
 
 def segment_lengths(pose: FramePose) -> FloatArray:
@@ -170,8 +180,6 @@ class PersonGate:
             self._prev_lengths = None
         self._prev_t = t
         reason = implausibility(pose, cfg)
-        if not reason and self._is_someone_else(pose, t):
-            reason = "another person"
         lengths = segment_lengths(pose)
         consistent = False
         if self._prev_lengths is not None:
@@ -180,6 +188,11 @@ class PersonGate:
             ratio = ratio[np.isfinite(ratio)]
             consistent = bool(ratio.size and np.median(ratio) < cfg.max_shape_change)
         self._prev_lengths = lengths
+        tracking = self._evidence >= cfg.frames_to_confirm > 0
+        if reason in SOFT_REASONS and tracking and consistent:
+            reason = ""
+        if not reason and self._is_someone_else(pose, t):
+            reason = "another person"
         cap = cfg.frames_to_confirm + 4
         if reason:
             self._evidence = max(self._evidence - 3, -cap)

@@ -8,7 +8,6 @@ from pathlib import Path
 import streamlit as st
 
 from posture_app import ui
-from posture_app.compat import fix_media_responses
 from posture_app.pages import history, lift_lab, live_coach, review, settings
 from posture_app.services import History, data_dir
 
@@ -50,7 +49,6 @@ def _logo_uri() -> str:
 
 
 def run() -> None:
-    fix_media_responses()
     st.set_page_config(page_title="Posture coach", page_icon=str(ICON),
                        layout="wide", initial_sidebar_state="expanded")
     ui.inject_css()

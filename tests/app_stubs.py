@@ -69,10 +69,8 @@ def page_script(module: str) -> str:
 import sys
 sys.path.insert(0, {str(REPO)!r})
 from posture_app import ui
-from posture_app.compat import fix_media_responses
 from posture_app.pages import {module} as page_module
 
-fix_media_responses()
 ui.inject_css()
 page_module.page()
 """

@@ -436,17 +436,14 @@ def test_time_by_severity_caps_gaps():
 
 
 def test_media_responses_start_before_their_body():
-    """Streamlit 1.60 + Starlette 1.10: images/videos must not answer 500 (posture_app.compat)."""
+    """Images and videos must not answer 500: Streamlit 1.60's media middleware needs
+    Starlette < 1.10 (pinned in pyproject.toml)."""
     import asyncio
 
     from starlette.responses import Response
     from streamlit.web.server.starlette.starlette_gzip_middleware import (
         MediaAwareGZipMiddleware,
     )
-
-    from posture_app.compat import fix_media_responses
-
-    fix_media_responses()
 
     async def media(scope, receive, send):
         await Response(b"\x89PNG" + b"x" * 2000, media_type="image/png")(scope, receive, send)
