@@ -38,6 +38,8 @@ _SEGMENTS = (
     (L.NOSE, L.LEFT_SHOULDER),
     (L.NOSE, L.RIGHT_SHOULDER),
 )
+_SEG_A = np.array([a for a, _ in _SEGMENTS])
+_SEG_B = np.array([b for _, b in _SEGMENTS])
 _CORE = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
 _ARMS = (L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST)
 
@@ -72,6 +74,26 @@ class GateResult:
     reason: str  # "" when detected; otherwise why not (for debugging and tests)
 
 
+# Limb segments as index arrays, so one vectorised norm measures them all (the
+# gate runs on every frame; per-segment calls cost more than the maths).
+_LIMBS = (
+    (L.LEFT_SHOULDER, L.LEFT_ELBOW), (L.LEFT_ELBOW, L.LEFT_WRIST),
+    (L.RIGHT_SHOULDER, L.RIGHT_ELBOW), (L.RIGHT_ELBOW, L.RIGHT_WRIST),
+    (L.LEFT_HIP, L.LEFT_KNEE), (L.LEFT_KNEE, L.LEFT_ANKLE),
+    (L.RIGHT_HIP, L.RIGHT_KNEE), (L.RIGHT_KNEE, L.RIGHT_ANKLE),
+)  # fmt: skip
+_LIMB_A = np.array([a for a, _ in _LIMBS])
+_LIMB_B = np.array([b for _, b in _LIMBS])
+
+
+def _two_segment_chains(points: FloatArray) -> tuple[float, float]:
+    """(longest arm, longest leg): shoulder→elbow→wrist and hip→knee→ankle, either side."""
+    with np.errstate(invalid="ignore"):
+        seg = np.linalg.norm(points[_LIMB_A] - points[_LIMB_B], axis=1)
+    chains = seg[0::2] + seg[1::2]  # left arm, right arm, left leg, right leg
+    return float(np.max(chains[:2])), float(np.max(chains[2:]))
+
+
 def implausibility(pose: FramePose, config: GateConfig = GateConfig()) -> str:
     """Why this skeleton is not a human body ("" when it is plausible)."""
     x = pose.image[:, :2]
@@ -86,33 +108,10 @@ def implausibility(pose: FramePose, config: GateConfig = GateConfig()) -> str:
     )
     if not np.isfinite(torso) or torso < 1.0:
         return "no torso"
-
-    def seg(a: L, b: L) -> float:
-        return float(distance(x[a], x[b]))
-
-    upper = np.array([seg(L.LEFT_SHOULDER, L.LEFT_ELBOW), seg(L.RIGHT_SHOULDER, L.RIGHT_ELBOW)])
-    fore = np.array([seg(L.LEFT_ELBOW, L.LEFT_WRIST), seg(L.RIGHT_ELBOW, L.RIGHT_WRIST)])
-    thigh = np.array([seg(L.LEFT_HIP, L.LEFT_KNEE), seg(L.RIGHT_HIP, L.RIGHT_KNEE)])
-    shin = np.array([seg(L.LEFT_KNEE, L.LEFT_ANKLE), seg(L.RIGHT_KNEE, L.RIGHT_ANKLE)])
-    longest_limb = max(float(np.max(upper + fore)), float(np.max(thigh + shin)))
-    if longest_limb < config.min_limb_to_torso * torso:
+    if max(_two_segment_chains(x)) < config.min_limb_to_torso * torso:
         return "limbs too short for the torso"
     if pose.world is not None:
-        w = pose.world
-
-        def chain_m(*chains: tuple[L, L, L]) -> float:
-            return max(
-                float(np.sum(np.linalg.norm(w[list(ch[:-1])] - w[list(ch[1:])], axis=1)))
-                for ch in chains
-            )
-
-        leg = chain_m(
-            (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE)
-        )
-        arm = chain_m(
-            (L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST),
-            (L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST),
-        )
+        arm, leg = _two_segment_chains(pose.world)
         arm_vis = float(np.mean(v[list(_ARMS)]))
         if leg < config.min_world_leg_m:
             return "legs too short in the metric estimate"
@@ -135,7 +134,8 @@ SOFT_REASONS = frozenset(
 
 def segment_lengths(pose: FramePose) -> FloatArray:
     x = pose.image[:, :2]
-    return np.array([float(distance(x[a], x[b])) for a, b in _SEGMENTS])
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.linalg.norm(x[_SEG_A] - x[_SEG_B], axis=1))
 
 
 class PersonGate:
