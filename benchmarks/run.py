@@ -11,7 +11,12 @@ In one run, on the same decoded frames:
 (c) the same plus the overlay (``annotate_frame``),
 (d) ``posture analyze`` end to end on the clip, sequential and parallel, with and
     without the annotated video,
-(e) peak memory per process, and resident-memory growth of a long live stream.
+(e) peak memory per process (from /proc: VmHWM of the analyze parent and of each
+    worker), and resident-memory growth of a long live stream, in a child process:
+    ``--real-min`` minutes through the real model (frames decoded as streamed,
+    nothing buffered) and a full hour (``--replay-min``) through the app's live
+    engine with recorded poses replayed (so it runs in ~2 minutes), both at the
+    live camera rate (15 fps); growth is measured after a one-minute warm-up.
 
 (a)–(c) are interleaved frame by frame (three estimators, each with its own
 tracking state, see every frame in turn, in rotating order) and repeated over
@@ -29,6 +34,7 @@ import cProfile
 import dataclasses
 import datetime as dt
 import io
+import itertools
 import json
 import math
 import os
@@ -533,22 +539,32 @@ def memory_child(args: argparse.Namespace) -> int:
                         return
             offset += last + 1.0 / (src.info.fps or fps)
 
-    # (1) the real model, with the overlay, as the live page runs it
-    if args.real_s > 0:
+    rate = args.stream_fps
+    warm = args.mem_warmup_s
+
+    # (1) the real model, with the overlay, as the live page runs it, at the camera's rate
+    if args.real_min > 0:
         with quiet_stderr():
             live = LiveSession(activity=args.activity)
-        samples = []
+        with open_media(clip) as src:
+            step = max(1, round((src.info.fps or fps) / rate))  # 30 fps clip → every 2nd
+        n_frames = round(args.real_min * 60 * rate)
+        samples: list[tuple[float, float | None]] = []
         started = time.perf_counter()
-        n_frames = round(args.real_s * fps)
-        for i, (t, img) in enumerate(looped_frames(n_frames)):
+        every = round(rate * 15)
+        for i, (_, img) in enumerate(itertools.islice(looped_frames(n_frames * step), 0,
+                                                      None, step)):
+            t = i / rate
             res = live.process(img, t)
             annotate_frame(img, res.frame)
-            if i % round(fps * 5) == 0:
+            if i % every == 0:
                 samples.append((t, rss_mb()))
-        samples.append((t, rss_mb()))
+        samples.append((n_frames / rate, rss_mb()))
         live.close()
-        result["real_model"] = _growth(samples, "real MediaPipe + overlay, LiveSession",
-                                       time.perf_counter() - started)
+        result["real_model"] = _growth(samples, "real MediaPipe + overlay (LiveSession + "
+                                       "annotate_frame), frames decoded as streamed",
+                                       time.perf_counter() - started, warm)
+        result["real_model"]["stream_fps"] = rate
 
     # (2) a full hour (or --replay-min) of stream time with the model replayed
     if args.replay_min > 0:
@@ -563,17 +579,17 @@ def memory_child(args: argparse.Namespace) -> int:
             buf.append(img)
         mp_pose.close()
         engine, label = _replay_engine(args.activity, poses)
-        rate = args.replay_fps
         n_frames = round(args.replay_min * 60 * rate)
         samples = []
         started = time.perf_counter()
+        every = round(rate * 30)
         for i in range(n_frames):
             t = i / rate
             engine(buf[i % len(buf)], t)
-            if i % round(rate * 30) == 0:
+            if i % every == 0:
                 samples.append((t, rss_mb()))
         samples.append((n_frames / rate, rss_mb()))
-        result["replay"] = _growth(samples, label, time.perf_counter() - started)
+        result["replay"] = _growth(samples, label, time.perf_counter() - started, warm)
         result["replay"]["stream_fps"] = rate
     result["peak_rss_mb"] = hwm_mb()
     Path(args.memory_out).write_text(json.dumps(result))
@@ -609,39 +625,42 @@ def _replay_engine(activity: str, poses: list[Any]) -> tuple[Callable[[Any, floa
         return step2, "posture.live.LiveSession + overlay, pose replayed"
 
 
-def _growth(samples: list[tuple[float, float | None]], label: str,
-            wall: float) -> dict[str, Any]:
-    """RSS growth over stream time: least-squares slope after the first fifth (warm-up)."""
+def _growth(samples: list[tuple[float, float | None]], label: str, wall: float,
+            warmup_s: float) -> dict[str, Any]:
+    """RSS growth from the end of the warm-up to the end of the stream, and per hour.
+
+    The first ``warmup_s`` of stream are excluded (model set-up, allocator arenas).
+    Per hour is a straight-line extrapolation: exact for an hour-long run, an
+    upper bound for a shorter one whose memory levels off.
+    """
     pts = [(t, r) for t, r in samples if r is not None]
-    skip = max(1, len(pts) // 5)
-    tail = pts[skip:] if len(pts) - skip >= 2 else pts
-    slope = None
-    if len(tail) >= 2:
-        ts = [t for t, _ in tail]
-        rs = [r for _, r in tail]
-        mt, mr = statistics.fmean(ts), statistics.fmean(rs)
-        den = sum((t - mt) ** 2 for t in ts)
-        slope = sum((t - mt) * (r - mr) for t, r in tail) / den if den else None
-    stream_s = pts[-1][0] - pts[0][0] if len(pts) >= 2 else 0.0
+    if len(pts) < 2:
+        return {"method": label, "stream_s": 0.0, "wall_s": wall, "growth_mb_per_hour": None}
+    base = next(((t, r) for t, r in pts if t >= warmup_s), pts[0])
+    end = pts[-1]
+    span = end[0] - base[0]
+    growth = end[1] - base[1]
     return {
         "method": label,
-        "stream_s": stream_s,
+        "stream_s": end[0] - pts[0][0],
         "wall_s": wall,
-        "rss_start_mb": pts[0][1] if pts else None,
-        "rss_after_warmup_mb": tail[0][1] if tail else None,
-        "rss_end_mb": pts[-1][1] if pts else None,
-        "growth_after_warmup_mb": (tail[-1][1] - tail[0][1]) if tail else None,
-        "slope_mb_per_hour": slope * 3600 if slope is not None else None,
+        "warmup_s": base[0],
+        "rss_start_mb": pts[0][1],
+        "rss_after_warmup_mb": base[1],
+        "rss_end_mb": end[1],
+        "rss_max_mb": max(r for _, r in pts),
+        "growth_after_warmup_mb": growth,
+        "growth_mb_per_hour": growth * 3600 / span if span > 0 else None,
         "samples": [(round(t, 1), round(r, 1)) for t, r in pts],
     }
 
 
-def run_memory(clip: Path, activity: str, real_s: float, replay_min: float,
-               replay_fps: float) -> dict[str, Any]:
+def run_memory(clip: Path, args: argparse.Namespace) -> dict[str, Any]:
     out = Path(tempfile.mkstemp(prefix="posture-bench-mem-", suffix=".json")[1])
     cmd = [sys.executable, str(Path(__file__).resolve()), "--memory-child", "--clip", str(clip),
-           "--activity", activity, "--real-s", str(real_s), "--replay-min", str(replay_min),
-           "--replay-fps", str(replay_fps), "--memory-out", str(out)]
+           "--activity", args.activity, "--real-min", str(args.real_min),
+           "--replay-min", str(args.replay_min), "--stream-fps", str(args.stream_fps),
+           "--mem-warmup-s", str(args.mem_warmup_s), "--memory-out", str(out)]
     try:
         subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)
         return dict(json.loads(out.read_text()))
@@ -683,12 +702,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--activity", default="auto")
     p.add_argument("--workers", type=int, default=0, help="parallel analyze (0 = all cores)")
-    p.add_argument("--real-s", type=float, default=120.0,
-                   help="stream seconds through the real model for the memory growth")
+    p.add_argument("--real-min", type=float, default=10.0,
+                   help="stream minutes through the real model for the memory growth")
     p.add_argument("--replay-min", type=float, default=60.0,
                    help="stream minutes with replayed poses for the memory growth")
-    p.add_argument("--replay-fps", type=float, default=15.0,
-                   help="camera rate of the replayed stream (the live page asks for 15)")
+    p.add_argument("--stream-fps", type=float, default=15.0,
+                   help="camera rate of the memory streams (the live page asks for 15)")
+    p.add_argument("--mem-warmup-s", type=float, default=60.0,
+                   help="stream seconds excluded from the memory growth (set-up)")
     p.add_argument("--skip", default="", help="comma list of sections to skip: abc,stages,"
                    "analyze,video,memory")
     p.add_argument("--quick", action="store_true",
@@ -700,7 +721,8 @@ def main(argv: list[str] | None = None) -> int:
         return memory_child(args)
     if args.quick:
         args.frames_seconds, args.rounds = min(args.frames_seconds, 8.0), min(args.rounds, 2)
-        args.real_s, args.replay_min = min(args.real_s, 20.0), min(args.replay_min, 5.0)
+        args.real_min, args.replay_min = min(args.real_min, 1.0), min(args.replay_min, 5.0)
+        args.mem_warmup_s = min(args.mem_warmup_s, 15.0)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
 
     report: dict[str, Any] = {"environment": environment(), "targets": TARGETS,
@@ -775,10 +797,10 @@ def main(argv: list[str] | None = None) -> int:
                     + ("" if res["exit_code"] == 0 else f" · EXIT {res['exit_code']}"))
 
         if "memory" not in skip:
-            log(f"(e) memory: {args.real_s:g} s through the model, then {args.replay_min:g} min "
-                f"of replayed stream at {args.replay_fps:g} fps (child process) …")
-            report["memory"] = run_memory(clip, args.activity, args.real_s, args.replay_min,
-                                          args.replay_fps)
+            log(f"(e) memory: {args.real_min:g} min of stream through the model, then "
+                f"{args.replay_min:g} min with poses replayed, at {args.stream_fps:g} fps "
+                "(child process) …")
+            report["memory"] = run_memory(clip, args)
     report["environment"]["loadavg_end"] = loadavg()
     report["live"] = _live_results()
     report["verdicts"] = verdicts(report)
@@ -820,10 +842,10 @@ def verdicts(report: dict[str, Any]) -> dict[str, Any]:
     mem = report.get("memory") or {}
     for name in ("real_model", "replay"):
         m = mem.get(name)
-        if m and m.get("slope_mb_per_hour") is not None:
+        if m and m.get("growth_mb_per_hour") is not None:
             out[f"rss_growth_{name}"] = {
-                "value": m["slope_mb_per_hour"], "target": "≤ 50 MB per hour",
-                "met": m["slope_mb_per_hour"] <= TARGETS["rss_growth_mb_per_hour"]}
+                "value": m["growth_mb_per_hour"], "target": "≤ 50 MB per hour",
+                "met": m["growth_mb_per_hour"] <= TARGETS["rss_growth_mb_per_hour"]}
     live = report.get("live") or {}
     if live.get("fps_fraction") is not None:
         out["live_fps_fraction"] = {"value": live["fps_fraction"], "target": "≥ 0.90",
@@ -874,7 +896,8 @@ def print_summary(report: dict[str, Any]) -> None:
         for row in hs["top_cumulative"][:8]:
             log(f"  {row['cumulative_ms_per_frame']:7.3f}  {row['function']}")
     for r in report.get("analyze", []):
-        log(f"(d) analyze workers={r['workers']}{'' if r['video'] else ' --no-video':12s} "
+        label = r["workers"] if r["workers"] != 0 else "all"
+        log(f"(d) analyze workers={label!s:3s}{'' if r['video'] else ' --no-video':12s} "
             f"{r['wall_s']:6.1f} s  {r['realtime_factor']:.2f}× real time  peak RSS parent "
             f"{_fmt(r['peak_rss_mb_parent'], 0)} MB, workers "
             f"{[round(x) for x in r['peak_rss_mb_workers']]} MB")
@@ -882,8 +905,10 @@ def print_summary(report: dict[str, Any]) -> None:
     for m in mem.values():
         if isinstance(m, dict):
             log(f"(e) {m['method']}: {m['stream_s'] / 60:.1f} min of stream in "
-                f"{m['wall_s']:.0f} s, RSS {_fmt(m['rss_after_warmup_mb'], 0)} → "
-                f"{_fmt(m['rss_end_mb'], 0)} MB, slope {_fmt(m['slope_mb_per_hour'], 1)} MB/h")
+                f"{m['wall_s']:.0f} s; RSS {_fmt(m.get('rss_after_warmup_mb'), 0)} MB after "
+                f"{_fmt(m.get('warmup_s'), 0)} s → {_fmt(m.get('rss_end_mb'), 0)} MB at the end "
+                f"(max {_fmt(m.get('rss_max_mb'), 0)}): {_fmt(m['growth_mb_per_hour'], 1)} MB "
+                "per hour")
     if "peak_rss_mb" in mem:
         log(f"(e) live stream process peak RSS {_fmt(mem['peak_rss_mb'], 0)} MB")
     log("\n== targets ==")

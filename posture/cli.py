@@ -141,11 +141,21 @@ def _analyze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _stop_workers() -> None:
+    """End the worker processes of a parallel analysis (they outlive one job on purpose)."""
+    parallel = sys.modules.get("posture.parallel")
+    if parallel is not None:
+        parallel.shutdown()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "analyze":
-            return _analyze(args)
+            try:
+                return _analyze(args)
+            finally:
+                _stop_workers()
     except PostureError as exc:
         print(f"posture: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -26,6 +26,7 @@ Why it is built this way:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import itertools
@@ -59,6 +60,9 @@ MIN_PARALLEL_S = 10.0
 BATCH = 16
 #: Seconds between checks that the workers are still alive.
 POLL_S = 0.5
+#: Idle workers exit after this long; a pool this close to it is replaced, not reused.
+IDLE_S = 60.0
+IDLE_MARGIN_S = 15.0
 
 ProgressFn = Callable[[int, int], None]
 
@@ -305,22 +309,27 @@ def _run_chunk(path: str, table: FrameTable, selected: frozenset[int], model_com
     send(("done", chunk.number, batch, chunk.stop - chunk.first, stats))
 
 
-def _worker(job: Callable[[Any, Callable[[tuple[Any, ...]], None]], None],
-            tasks: Any, results: Any) -> None:
-    """Worker process: ``job(task, send)`` for each task until the ``None`` sentinel."""
+def _worker(tasks: Any, results: Any, idle_s: float) -> None:
+    """Worker process: run ``(job, task)`` items until the ``None`` sentinel or ``idle_s`` idle.
+
+    Workers outlive one job so the annotated video can be drawn by the processes
+    that just analysed the clip, without a second start-up (~2-3 s each).
+    """
     try:
         while True:
-            task = tasks.get()
-            if task is None:
+            try:
+                item = tasks.get(timeout=idle_s)
+            except queue.Empty:
+                return  # nobody needs us: give the memory back
+            if item is None:
                 return
+            job, task = item
             try:
                 job(task, results.put)
             except ChunkMismatch as exc:
                 results.put(("mismatch", task.number, str(exc)))
-                return
             except Exception:
                 results.put(("error", task.number, traceback.format_exc()))
-                return
     except KeyboardInterrupt:  # Ctrl+C reaches the whole process group; the parent reports
         return
 
@@ -399,7 +408,7 @@ def parallel_records(
 
     job = functools.partial(_run_chunk, path, table, frozenset(selected),
                             options.model_complexity, max_side)
-    if not _run_pool(job, chunks, min(workers, len(chunks)), on_message, "analysis"):
+    if not shared_pool(workers).run(job, chunks, on_message, "analysis"):
         return None
     records = [r for c in chunks for r in per_chunk[c.number]]
     if [r.index for r in records] != selected:
@@ -407,54 +416,134 @@ def parallel_records(
     return ChunkedRecords(info, records, warnings, tuple(sorted(stats, key=lambda x: x.chunk)))
 
 
-def _run_pool(job: Callable[..., None], tasks: Sequence[Any], n_workers: int,
-              on_message: Callable[[tuple[Any, ...]], None], what: str) -> bool:
-    """Run ``job`` on every task in spawned worker processes, feeding messages to ``on_message``.
+class WorkerPool:
+    """Spawned worker processes, kept between jobs (the analysis, then the annotated video).
 
-    True once every task reported "done"; False if a worker met a
-    :class:`ChunkMismatch` (the caller falls back to the sequential path).
-    A worker's exception is re-raised here with its traceback.
+    One job runs at a time. After a worker error, a mismatch or an interrupt
+    the pool is closed (queued tasks of the failed job must not leak into the
+    next one); idle workers exit by themselves after ``idle_s``.
     """
-    import multiprocessing as mp
 
-    ctx = mp.get_context("spawn")  # MediaPipe is not fork-safe once initialised
-    task_q: Any = ctx.Queue()
-    results: Any = ctx.Queue()
-    for task in tasks:
-        task_q.put(task)
-    for _ in range(n_workers):
-        task_q.put(None)
-    procs = [ctx.Process(target=_worker, name=f"posture-{what}-{k}", daemon=True,
-                         args=(job, task_q, results)) for k in range(n_workers)]
-    finished: set[int] = set()
-    ok = False
-    try:
-        with _main_module_hidden():
-            for p in procs:
-                p.start()
-        while len(finished) < len(tasks):
-            try:
-                msg = results.get(timeout=POLL_S)
-            except queue.Empty:
-                if any(p.is_alive() for p in procs):
-                    continue
-                try:  # every worker has exited: take what is left, then give up
-                    msg = results.get(timeout=POLL_S)
+    def __init__(self, n_workers: int, idle_s: float = IDLE_S) -> None:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("spawn")  # MediaPipe is not fork-safe once initialised
+        self.size = n_workers
+        self.idle_s = idle_s
+        self.last_used = time.monotonic()
+        self._tasks: Any = ctx.Queue()
+        self._results: Any = ctx.Queue()
+        self._procs = [ctx.Process(target=_worker, name=f"posture-worker-{k}", daemon=True,
+                                   args=(self._tasks, self._results, idle_s))
+                       for k in range(n_workers)]
+        self.closed = False
+        try:
+            with _main_module_hidden():
+                for proc in self._procs:
+                    proc.start()
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def usable(self) -> bool:
+        """Open, every worker alive, and not about to time out."""
+        return (not self.closed and all(p.is_alive() for p in self._procs)
+                and time.monotonic() - self.last_used < self.idle_s - IDLE_MARGIN_S)
+
+    def run(self, job: Callable[..., None], tasks: Sequence[Any],
+            on_message: Callable[[tuple[Any, ...]], None], what: str) -> bool:
+        """Run ``job(task, send)`` for every task, feeding worker messages to ``on_message``.
+
+        True once every task reported "done"; False (and the pool closed) if a
+        worker met a :class:`ChunkMismatch`: the caller then works sequentially.
+        A worker's exception is re-raised here with its traceback.
+        """
+        if self.closed:
+            raise RuntimeError("the worker pool is closed")
+        for task in tasks:
+            self._tasks.put((job, task))
+        finished: set[int] = set()
+        ok = False
+        try:
+            while len(finished) < len(tasks):
+                try:
+                    msg = self._results.get(timeout=POLL_S)
                 except queue.Empty:
-                    raise RuntimeError(
-                        f"the {what} worker processes stopped unexpectedly") from None
-            kind = msg[0]
-            if kind == "mismatch":
-                return False
-            if kind == "error":
-                raise RuntimeError(f"a {what} worker failed on chunk {msg[1]}:\n{msg[2]}")
-            on_message(msg)
-            if kind == "done":
-                finished.add(msg[1])
-        ok = True
-    finally:
-        _stop(procs, task_q, results, graceful=ok)
-    return True
+                    if all(p.is_alive() for p in self._procs):
+                        continue
+                    try:  # a worker has gone: take what is left, then give up
+                        msg = self._results.get(timeout=POLL_S)
+                    except queue.Empty:
+                        raise RuntimeError(
+                            f"a {what} worker process stopped unexpectedly") from None
+                kind = msg[0]
+                if kind == "mismatch":
+                    return False
+                if kind == "error":
+                    raise RuntimeError(f"a {what} worker failed on chunk {msg[1]}:\n{msg[2]}")
+                on_message(msg)
+                if kind == "done":
+                    finished.add(msg[1])
+            ok = True
+            return True
+        finally:
+            self.last_used = time.monotonic()
+            if not ok:
+                self.close(graceful=False)
+
+    def close(self, graceful: bool = True) -> None:
+        """Stop the workers (politely, or at once after an error or Ctrl+C)."""
+        if self.closed:
+            return
+        self.closed = True
+        if graceful:
+            for _ in self._procs:
+                with contextlib.suppress(Exception):
+                    self._tasks.put(None)
+        for proc in self._procs:
+            if proc.pid is None:
+                continue
+            if not graceful and proc.is_alive():
+                proc.terminate()
+            proc.join(timeout=10.0 if graceful else 2.0)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(timeout=2.0)
+        for q in (self._tasks, self._results):
+            q.cancel_join_thread()
+            q.close()
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close(graceful=exc[0] is None)
+
+
+_shared: WorkerPool | None = None
+
+
+def shared_pool(n_workers: int) -> WorkerPool:
+    """This process's pool of ``n_workers`` workers, started if needed (see :func:`shutdown`)."""
+    global _shared
+    if _shared is not None and (_shared.size != n_workers or not _shared.usable):
+        _shared.close()
+        _shared = None
+    if _shared is None:
+        _shared = WorkerPool(n_workers)
+    return _shared
+
+
+def shutdown() -> None:
+    """Stop the shared worker pool (the CLI calls this when done; also runs at exit)."""
+    global _shared
+    if _shared is not None:
+        _shared.close()
+        _shared = None
+
+
+atexit.register(shutdown)
 
 
 # --------------------------------------------------------------------------- annotated video
@@ -472,8 +561,10 @@ class _RenderTask:
     segment: str
 
 
-# Encoder settings of posture.render.render_video (kept equal; see render_video_parallel).
-_CODEC, _PIX_FMT, _CODEC_OPTIONS = "libx264", "yuv420p", {"crf": "23", "preset": "veryfast"}
+# Encoder settings of posture.render.render_video (kept equal; see render_video_parallel),
+# but one encoder thread: every core already runs a worker.
+_CODEC, _PIX_FMT = "libx264", "yuv420p"
+_CODEC_OPTIONS = {"crf": "23", "preset": "veryfast", "threads": "1"}
 
 
 def _video_rate(info: MediaInfo) -> Fraction:
@@ -587,7 +678,7 @@ def render_video_parallel(analysis: Analysis, out_path: Path,
                 progress(sum(done.values()), max(info.frames, 1))
 
         job = functools.partial(_render_chunk, path, table, info)
-        if not _run_pool(job, tasks, workers, on_message, "render"):
+        if not shared_pool(workers).run(job, tasks, on_message, "render"):
             return None
         tmp = out_path.with_name(out_path.stem + ".part.mp4")
         _concat_segments([Path(t.segment) for t in tasks], [t.start for t in tasks],
@@ -626,22 +717,6 @@ def _main_module_hidden() -> Iterator[None]:
                 setattr(main, name, value)
 
 
-def _stop(procs: list[Any], tasks: Any, results: Any, graceful: bool) -> None:
-    """Join the workers (or end them, after an error or Ctrl+C) and release the queues."""
-    for p in procs:
-        if p.pid is None:
-            continue
-        if not graceful and p.is_alive():
-            p.terminate()
-        p.join(timeout=10.0 if graceful else 2.0)
-        if p.is_alive():
-            p.kill()
-            p.join(timeout=2.0)
-    for q in (tasks, results):
-        q.cancel_join_thread()
-        q.close()
-
-
 __all__ = [
     "MIN_PARALLEL_S",
     "WARMUP_S",
@@ -649,6 +724,7 @@ __all__ = [
     "ChunkMismatch",
     "ChunkedRecords",
     "FrameTable",
+    "WorkerPool",
     "WorkerStats",
     "available_cores",
     "iter_chunk_frames",
@@ -658,4 +734,6 @@ __all__ = [
     "render_video_parallel",
     "resolve_workers",
     "select_frames",
+    "shared_pool",
+    "shutdown",
 ]

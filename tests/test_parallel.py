@@ -8,7 +8,9 @@ within tolerances, while frame numbers and times must match exactly.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -114,7 +116,7 @@ def test_short_clips_photos_and_one_worker_stay_in_process(monkeypatch: pytest.M
     def no_workers(*args: object, **kwargs: object) -> None:
         raise AssertionError("worker processes were started")
 
-    monkeypatch.setattr(parallel, "_run_workers", no_workers)
+    monkeypatch.setattr(parallel, "shared_pool", no_workers)
     assert parallel.parallel_records(SHORT, PARALLEL) is None  # 4 s clip
     still = next((REPO / "sample_videos" / "stills").iterdir())
     assert parallel.parallel_records(still, PARALLEL) is None
@@ -123,6 +125,36 @@ def test_short_clips_photos_and_one_worker_stay_in_process(monkeypatch: pytest.M
     assert AnalysisOptions().workers == 1  # the library default stays sequential
     one = analyze_video(SHORT, AnalysisOptions(workers=1))
     assert [f.index for f in one.frames] == list(range(one.info.frames))
+
+
+@dataclass(frozen=True)
+class _Task:
+    number: int
+
+
+def _failing_job(task: _Task, send: object) -> None:
+    raise ValueError(f"chunk {task.number} is broken")
+
+
+def _echo_job(task: _Task, send: Callable[[tuple[object, ...]], None]) -> None:
+    send(("done", task.number, os.getpid()))
+
+
+def test_worker_pool_is_reused_and_reports_worker_errors() -> None:
+    """Workers outlive a job (the video is drawn by the processes that analysed it)."""
+    parallel.shutdown()
+    pool = parallel.shared_pool(2)
+    try:
+        seen: list[tuple[object, ...]] = []
+        assert pool.run(_echo_job, [_Task(0), _Task(1), _Task(2)], seen.append, "test")
+        assert sorted(m[1] for m in seen) == [0, 1, 2]
+        assert parallel.shared_pool(2) is pool  # reused, not restarted
+        with pytest.raises(RuntimeError, match="chunk 1 is broken"):
+            pool.run(_failing_job, [_Task(1)], seen.append, "test")
+        assert pool.closed  # a failed job never leaves queued work behind
+        assert parallel.shared_pool(2) is not pool
+    finally:
+        parallel.shutdown()
 
 
 # --------------------------------------------------------------------------- with the model
