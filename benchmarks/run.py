@@ -651,8 +651,18 @@ def _growth(samples: list[tuple[float, float | None]], label: str, wall: float,
         "rss_max_mb": max(r for _, r in pts),
         "growth_after_warmup_mb": growth,
         "growth_mb_per_hour": growth * 3600 / span if span > 0 else None,
+        # the rate in the second half of the run: a leak keeps its rate, a warm-up slows
+        "second_half_mb_per_hour": _half_rate(pts, base[0]),
         "samples": [(round(t, 1), round(r, 1)) for t, r in pts],
     }
+
+
+def _half_rate(pts: list[tuple[float, float]], start: float) -> float | None:
+    mid = start + (pts[-1][0] - start) / 2
+    half = [(t, r) for t, r in pts if t >= mid]
+    if len(half) < 2 or half[-1][0] <= half[0][0]:
+        return None
+    return (half[-1][1] - half[0][1]) * 3600 / (half[-1][0] - half[0][0])
 
 
 def run_memory(clip: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -908,7 +918,8 @@ def print_summary(report: dict[str, Any]) -> None:
                 f"{m['wall_s']:.0f} s; RSS {_fmt(m.get('rss_after_warmup_mb'), 0)} MB after "
                 f"{_fmt(m.get('warmup_s'), 0)} s → {_fmt(m.get('rss_end_mb'), 0)} MB at the end "
                 f"(max {_fmt(m.get('rss_max_mb'), 0)}): {_fmt(m['growth_mb_per_hour'], 1)} MB "
-                "per hour")
+                f"per hour (second half of the run: "
+                f"{_fmt(m.get('second_half_mb_per_hour'), 1)} MB per hour)")
     if "peak_rss_mb" in mem:
         log(f"(e) live stream process peak RSS {_fmt(mem['peak_rss_mb'], 0)} MB")
     log("\n== targets ==")

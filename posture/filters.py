@@ -38,11 +38,6 @@ class OneEuroFilter:
         self._dx: FloatArray | None = None
         self._t: FloatArray | None = None
 
-    @staticmethod
-    def _alpha(cutoff: FloatArray | float, dt: FloatArray) -> FloatArray:
-        tau = 1.0 / (2.0 * math.pi * np.asarray(cutoff))
-        return np.asarray(1.0 / (1.0 + tau / dt))
-
     def reset(self) -> None:
         self._x = self._dx = self._t = None
 
@@ -55,23 +50,23 @@ class OneEuroFilter:
             self._t = np.full(x.shape, t, dtype=np.float64)
             return x.copy()
         assert self._dx is not None and self._t is not None
+        # Written with few whole-vector operations: this runs on every live frame.
+        # alpha = 1 / (1 + tau / dt) with tau = 1 / (2 pi cutoff), i.e. dt / (dt + tau).
         dt = t - self._t
         fresh = np.isnan(self._x) | (dt > self.max_gap_s) | (dt <= 0)
-        safe_dt = np.where(dt > 0, dt, 1.0)
-        dx = (x - self._x) / safe_dt
-        a_d = self._alpha(self.d_cutoff, safe_dt)
-        dx_hat = a_d * dx + (1 - a_d) * self._dx
-        cutoff = self.min_cutoff + self.beta * np.abs(dx_hat)
-        a = self._alpha(cutoff, safe_dt)
-        x_hat = a * x + (1 - a) * self._x
+        dt = np.where(dt > 0, dt, 1.0)
+        a_d = dt / (dt + 1.0 / (2.0 * math.pi * self.d_cutoff))
+        dx_hat = self._dx + a_d * ((x - self._x) / dt - self._dx)
+        tau = 1.0 / (2.0 * math.pi * (self.min_cutoff + self.beta * np.abs(dx_hat)))
+        x_hat = self._x + (dt / (dt + tau)) * (x - self._x)
+        # NaN in x makes x_hat NaN: a channel with no measurement stays unknown and
+        # restarts when data returns (fresh, because its state is NaN).
         x_hat = np.where(fresh, x, x_hat)
-        dx_hat = np.where(fresh, 0.0, dx_hat)
         measured = ~np.isnan(x)
-        # A channel with no measurement stays unknown; it restarts when data returns.
-        self._x = np.where(measured, x_hat, np.nan)
-        self._dx = np.where(measured, dx_hat, 0.0)
+        self._x = x_hat
+        self._dx = np.where(measured & ~fresh, dx_hat, 0.0)
         self._t = np.where(measured, t, self._t)
-        return np.where(measured, x_hat, np.nan)
+        return x_hat.copy()
 
 
 def _runs(valid: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:

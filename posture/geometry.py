@@ -74,7 +74,7 @@ def inclination(lower: ArrayLike, upper: ArrayLike) -> FloatArray:
     seg = (
         np.asarray(upper, dtype=np.float64)[..., :2] - np.asarray(lower, dtype=np.float64)[..., :2]
     )
-    return angle_between(seg, np.broadcast_to(UP, seg.shape))
+    return angle_between(seg, UP if seg.shape == (2,) else np.broadcast_to(UP, seg.shape))
 
 
 def signed_inclination(lower: ArrayLike, upper: ArrayLike, forward_sign: ArrayLike) -> FloatArray:
@@ -86,6 +86,11 @@ def signed_inclination(lower: ArrayLike, upper: ArrayLike, forward_sign: ArrayLi
     seg = (
         np.asarray(upper, dtype=np.float64)[..., :2] - np.asarray(lower, dtype=np.float64)[..., :2]
     )
+    if seg.shape == (2,) and np.ndim(forward_sign) == 0:
+        # One segment (the per-frame case): plain floats, as in angle_between.
+        unsigned_f = float(angle_between(seg, UP))
+        lean = float(seg[0]) * float(forward_sign)  # type: ignore[arg-type]
+        return np.float64(-unsigned_f if lean < 0 else unsigned_f)  # type: ignore[return-value]
     unsigned = angle_between(seg, np.broadcast_to(UP, seg.shape))
     direction = np.sign(seg[..., 0] * np.asarray(forward_sign, dtype=np.float64))
     return unsigned * np.where(direction == 0, 1.0, direction)
@@ -113,9 +118,16 @@ def midpoint(a: ArrayLike, b: ArrayLike) -> FloatArray:
 
 def distance(a: ArrayLike, b: ArrayLike) -> FloatArray:
     """Euclidean distance along the last axis (inf − inf is NaN, silently)."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.shape == b.shape and a.shape in ((2,), (3,)):
+        # One pair of points (the per-frame case): Python floats skip numpy's
+        # per-call overhead and never warn; NaN and inf behave as in the array path.
+        sq = sum((p - q) * (p - q) for p, q in zip(a.tolist(), b.tolist(), strict=True))
+        return np.float64(math.sqrt(sq))  # type: ignore[return-value]
     with np.errstate(invalid="ignore"):
-        diff = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
-    return np.asarray(np.linalg.norm(diff, axis=-1))
+        diff = a - b
+    return np.asarray(np.sqrt(np.sum(diff * diff, axis=-1)))
 
 
 def frontal_knee_projection(

@@ -13,11 +13,12 @@ bounds are loose anthropometric values (defaults to calibrate).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from posture.geometry import FloatArray, distance, midpoint
+from posture.geometry import FloatArray
 from posture.landmarks import FramePose
 from posture.landmarks import PoseLandmark as L
 
@@ -74,53 +75,75 @@ class GateResult:
     reason: str  # "" when detected; otherwise why not (for debugging and tests)
 
 
-# Limb segments as index arrays, so one vectorised norm measures them all (the
-# gate runs on every frame; per-segment calls cost more than the maths).
-_LIMBS = (
+# _SEGMENTS[4:12] are the limbs in chain order (upper, lower) per limb, so one
+# vectorised norm per frame serves the proportions and the consistency check.
+_LIMB_SLICE = slice(4, 12)
+assert _SEGMENTS[_LIMB_SLICE] == (
     (L.LEFT_SHOULDER, L.LEFT_ELBOW), (L.LEFT_ELBOW, L.LEFT_WRIST),
     (L.RIGHT_SHOULDER, L.RIGHT_ELBOW), (L.RIGHT_ELBOW, L.RIGHT_WRIST),
     (L.LEFT_HIP, L.LEFT_KNEE), (L.LEFT_KNEE, L.LEFT_ANKLE),
     (L.RIGHT_HIP, L.RIGHT_KNEE), (L.RIGHT_KNEE, L.RIGHT_ANKLE),
 )  # fmt: skip
-_LIMB_A = np.array([a for a, _ in _LIMBS])
-_LIMB_B = np.array([b for _, b in _LIMBS])
+_CORE_IDX = np.array(_CORE)
+_ARMS_IDX = np.array(_ARMS)
 
 
-def _two_segment_chains(points: FloatArray) -> tuple[float, float]:
+def _lengths(points: FloatArray) -> FloatArray:
+    """Lengths of every _SEGMENTS pair (NaN where a point is NaN; callers silence inf − inf)."""
+    d = points[_SEG_A] - points[_SEG_B]
+    return np.asarray(np.sqrt(np.sum(d * d, axis=1)))
+
+
+def _two_segment_chains(lengths: FloatArray) -> tuple[float, float]:
     """(longest arm, longest leg): shoulder→elbow→wrist and hip→knee→ankle, either side."""
-    with np.errstate(invalid="ignore"):
-        seg = np.linalg.norm(points[_LIMB_A] - points[_LIMB_B], axis=1)
-    chains = seg[0::2] + seg[1::2]  # left arm, right arm, left leg, right leg
-    return float(np.max(chains[:2])), float(np.max(chains[2:]))
+    limb = lengths[_LIMB_SLICE].tolist()
+    arms = (limb[0] + limb[1], limb[2] + limb[3])
+    legs = (limb[4] + limb[5], limb[6] + limb[7])
+    # NaN-propagating max, as np.max: a missing point makes the chain unknown.
+    return _nanmax(arms), _nanmax(legs)
 
 
-def implausibility(pose: FramePose, config: GateConfig = GateConfig()) -> str:
-    """Why this skeleton is not a human body ("" when it is plausible)."""
-    x = pose.image[:, :2]
-    v = pose.visibility
-    if float(np.mean(v[list(_CORE)])) < config.min_core_visibility:
-        return "shoulders and hips not visible"
-    torso = float(
-        distance(
-            midpoint(x[L.LEFT_SHOULDER], x[L.RIGHT_SHOULDER]),
-            midpoint(x[L.LEFT_HIP], x[L.RIGHT_HIP]),
-        )
-    )
-    if not np.isfinite(torso) or torso < 1.0:
-        return "no torso"
-    if max(_two_segment_chains(x)) < config.min_limb_to_torso * torso:
-        return "limbs too short for the torso"
-    if pose.world is not None:
-        arm, leg = _two_segment_chains(pose.world)
-        arm_vis = float(np.mean(v[list(_ARMS)]))
-        if leg < config.min_world_leg_m:
-            return "legs too short in the metric estimate"
-        if (
-            leg < config.weak_world_leg_m
-            and arm < config.weak_world_arm_m
-            and arm_vis < config.weak_arm_visibility
-        ):
-            return "limbs too short in the metric estimate"
+def _nanmax(pair: tuple[float, float]) -> float:
+    a, b = pair
+    return a if (a != a or a >= b) else b  # a != a: NaN
+
+
+def _torso(x: FloatArray) -> tuple[float, float, float]:
+    """Mid-shoulder→mid-hip length and the trunk centre (x, y), in plain floats."""
+    ls, rs = x[L.LEFT_SHOULDER].tolist(), x[L.RIGHT_SHOULDER].tolist()
+    lh, rh = x[L.LEFT_HIP].tolist(), x[L.RIGHT_HIP].tolist()
+    sx, sy = (ls[0] + rs[0]) / 2, (ls[1] + rs[1]) / 2
+    hx, hy = (lh[0] + rh[0]) / 2, (lh[1] + rh[1]) / 2
+    return math.sqrt((sx - hx) ** 2 + (sy - hy) ** 2), (sx + hx) / 2, (sy + hy) / 2
+
+
+def implausibility(pose: FramePose, config: GateConfig = GateConfig(),
+                   lengths: FloatArray | None = None) -> str:
+    """Why this skeleton is not a human body ("" when it is plausible).
+
+    ``lengths`` are the pose's 2-D ``segment_lengths`` if the caller has them.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        x = pose.image[:, :2]
+        v = pose.visibility
+        if float(np.mean(v[_CORE_IDX])) < config.min_core_visibility:
+            return "shoulders and hips not visible"
+        torso = _torso(x)[0]
+        if not math.isfinite(torso) or torso < 1.0:
+            return "no torso"
+        seg = _lengths(x) if lengths is None else lengths
+        if max(_two_segment_chains(seg)) < config.min_limb_to_torso * torso:
+            return "limbs too short for the torso"
+        if pose.world is not None:
+            arm, leg = _two_segment_chains(_lengths(pose.world))
+            if leg < config.min_world_leg_m:
+                return "legs too short in the metric estimate"
+            if (
+                leg < config.weak_world_leg_m
+                and arm < config.weak_world_arm_m
+                and float(np.mean(v[_ARMS_IDX])) < config.weak_arm_visibility
+            ):
+                return "limbs too short in the metric estimate"
     return ""
 
 
@@ -133,9 +156,24 @@ SOFT_REASONS = frozenset(
 
 
 def segment_lengths(pose: FramePose) -> FloatArray:
-    x = pose.image[:, :2]
-    with np.errstate(invalid="ignore"):
-        return np.asarray(np.linalg.norm(x[_SEG_A] - x[_SEG_B], axis=1))
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _lengths(pose.image[:, :2])
+
+
+def _shape_change(lengths: FloatArray, previous: FloatArray) -> float:
+    """Median relative change of the finite segment lengths (inf when none compare).
+
+    Plain floats: on 14 numbers ``np.median`` costs more than the sort.
+    """
+    ratios = sorted(
+        abs(a / b - 1.0)
+        for a, b in zip(lengths.tolist(), previous.tolist(), strict=True)
+        if b != 0.0 and math.isfinite(a) and math.isfinite(b)
+    )
+    n = len(ratios)
+    if n == 0:
+        return math.inf
+    return ratios[n // 2] if n % 2 else (ratios[n // 2 - 1] + ratios[n // 2]) / 2
 
 
 class PersonGate:
@@ -146,7 +184,7 @@ class PersonGate:
         self._evidence = 0
         self._prev_lengths: FloatArray | None = None
         self._prev_t = -np.inf
-        self._lock: tuple[FloatArray, float, float] | None = None  # centre, torso, time
+        self._lock: tuple[tuple[float, float], float, float] | None = None  # centre, torso, t
 
     def reset(self) -> None:
         self._evidence = 0
@@ -156,17 +194,14 @@ class PersonGate:
 
     def _is_someone_else(self, pose: FramePose, t: float) -> bool:
         """True if this torso cannot be the locked person's (too far, too soon)."""
-        x = pose.image[:, :2]
-        sh = midpoint(x[L.LEFT_SHOULDER], x[L.RIGHT_SHOULDER])
-        hp = midpoint(x[L.LEFT_HIP], x[L.RIGHT_HIP])
-        centre, torso = (sh + hp) / 2, float(distance(sh, hp))
+        torso, cx, cy = _torso(pose.image)
         if self._lock is not None:
-            c0, l0, t0 = self._lock
+            (x0, y0), l0, t0 = self._lock
             dt = t - t0
             reach = l0 * (self.config.max_jump_torso + self.config.max_speed_torso_per_s * dt)
-            if dt < self.config.release_s and float(distance(centre, c0)) > reach:
+            if dt < self.config.release_s and math.hypot(cx - x0, cy - y0) > reach:
                 return True
-        self._lock = (centre, torso, t)
+        self._lock = ((cx, cy), torso, t)
         return False
 
     def update(self, pose: FramePose | None, t: float) -> GateResult:
@@ -179,14 +214,11 @@ class PersonGate:
             self._evidence = 0
             self._prev_lengths = None
         self._prev_t = t
-        reason = implausibility(pose, cfg)
         lengths = segment_lengths(pose)
+        reason = implausibility(pose, cfg, lengths)
         consistent = False
         if self._prev_lengths is not None:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = np.abs(lengths / self._prev_lengths - 1.0)
-            ratio = ratio[np.isfinite(ratio)]
-            consistent = bool(ratio.size and np.median(ratio) < cfg.max_shape_change)
+            consistent = _shape_change(lengths, self._prev_lengths) < cfg.max_shape_change
         self._prev_lengths = lengths
         tracking = self._evidence >= cfg.frames_to_confirm > 0
         if reason in SOFT_REASONS and tracking and consistent:

@@ -11,6 +11,7 @@ hysteresis margin before it replaces the old one, so the view never flickers.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -43,19 +44,20 @@ class ViewState:
     facing_away: bool
 
 
+_YAW_POINTS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
+
+
 def body_yaw(pose: FramePose) -> tuple[float, float]:
     """(yaw in [0, 90], signed depth difference left − right); NaN if not measurable."""
     if pose.world is not None:
-        w = pose.world
-        yaws = []
-        for a, b in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
-            d = w[a] - w[b]
-            yaws.append(np.degrees(np.arctan2(abs(d[2]), d[0])))  # 0 facing, 180 back to camera
-        raw = float(np.mean(yaws))
-        dz = float(
-            (w[L.LEFT_SHOULDER, 2] + w[L.LEFT_HIP, 2])
-            - (w[L.RIGHT_SHOULDER, 2] + w[L.RIGHT_HIP, 2])
-        )
+        # Plain floats: four points, every frame.
+        ls, rs, lh, rh = (pose.world[i].tolist() for i in _YAW_POINTS)
+        yaws = [
+            math.degrees(math.atan2(abs(a[2] - b[2]), a[0] - b[0]))  # 0 facing, 180 back
+            for a, b in ((ls, rs), (lh, rh))
+        ]
+        raw = (yaws[0] + yaws[1]) / 2
+        dz = (ls[2] + lh[2]) - (rs[2] + rh[2])
         return (raw if raw <= 90 else 180.0 - raw), dz
     # Without world landmarks: shoulder width against torso length (frontal ≈ 0.7).
     x = pose.image

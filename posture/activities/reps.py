@@ -35,18 +35,40 @@ class DepthConfig:
     # squat seen from the front shrinks the 2-D ankle→ear chain by ~40 %, obliquely ~30 %)
 
 
+class _RollingExtreme:
+    """Minimum (or maximum) over the last ``window_s`` seconds, O(1) amortised per sample.
+
+    A monotonic deque: a sample that can never be the extreme again (an older,
+    less extreme one) is dropped as soon as a better one arrives, so an hour of
+    frames costs no more per frame than a second of them.
+    """
+
+    def __init__(self, window_s: float, lowest: bool) -> None:
+        self.window_s = window_s
+        self.lowest = lowest
+        self._q: deque[tuple[float, float]] = deque()
+
+    def push(self, t: float, v: float) -> float:
+        q = self._q
+        if self.lowest:
+            while q and q[-1][1] >= v:
+                q.pop()
+        else:
+            while q and q[-1][1] <= v:
+                q.pop()
+        q.append((t, v))
+        while t - q[0][0] > self.window_s:
+            q.popleft()
+        return q[0][1]
+
+
 class DepthSignal:
     """Bend depth: 0 standing, about 1 at a deep squat or a full stoop; NaN if unmeasurable."""
 
     def __init__(self, config: DepthConfig = DepthConfig()) -> None:
         self.config = config
-        self._flex: deque[tuple[float, float]] = deque()
-        self._height: deque[tuple[float, float]] = deque()
-
-    def _push(self, q: deque[tuple[float, float]], t: float, v: float) -> None:
-        q.append((t, v))
-        while q and t - q[0][0] > self.config.window_s:
-            q.popleft()
+        self._flex = _RollingExtreme(config.window_s, lowest=True)
+        self._height = _RollingExtreme(config.window_s, lowest=False)
 
     def update(self, m: FrameMetrics) -> float:
         if not m.detected:
@@ -58,14 +80,12 @@ class DepthSignal:
             # bottom of a squat, too little for a walking step to look like a rep.
             flex = max(180.0 - m.get("hip_angle_deg"), 0.5 * (180.0 - m.get("knee_angle_deg")))
             if not math.isnan(flex):
-                self._push(self._flex, m.t, flex)
-                base = min(v for _, v in self._flex)
+                base = self._flex.push(m.t, flex)
                 parts.append((flex - base) / self.config.full_flexion_deg)
         if view in ("front", "oblique"):
             h = m.get("body_height_px")
             if not math.isnan(h) and h > 0:
-                self._push(self._height, m.t, h)
-                ref = max(v for _, v in self._height)
+                ref = self._height.push(m.t, h)
                 parts.append((1.0 - h / ref) / self.config.full_shrink)
         return max(parts) if parts else math.nan
 
