@@ -6,7 +6,8 @@ verdict can never differ between the two. Everything clinical lives in the
 profile (posture/profiles/*.toml); this module only wires the pieces:
 
 rules (posture.rules) · reps, lifting, auto activity, break timer, RULA/REBA
-(posture.activities) · framing (wrong view or body cut off → "n/a" + cue).
+(posture.activities) · framing (wrong view, body cut off or a picture too dark
+or grainy to judge → "n/a" + cue).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from posture.activities.lifting import (
 from posture.activities.reps import DepthSignal, RepCounter, RepWindow
 from posture.activities.static import StaticTimer
 from posture.metrics import FrameMetrics
+from posture.quality import QualityState
 from posture.rules.calibration import Calibration
 from posture.rules.cues import CueRequest, CueScheduler
 from posture.rules.engine import RuleEngine
@@ -236,8 +238,11 @@ class Assessor:
         self.segments.append([new, t, t])
 
     # ----------------------------------------------------------------- framing
-    def _framing_problem(self, m: FrameMetrics) -> str | None:
+    def _framing_problem(self, m: FrameMetrics, quality: QualityState | None) -> str | None:
         s = self.profile.settings(self.activity)
+        if quality is not None and not quality.ok:
+            # First: in a picture this poor, "not detected" or a wrong view is only a symptom.
+            return quality.cue
         if not m.detected:
             return STEP_INTO_VIEW
         view = m.view.view
@@ -287,7 +292,10 @@ class Assessor:
         return None if cue is None else CueRequest("rep", cue, f["severity"], -1, 0.0)
 
     # ----------------------------------------------------------------- update
-    def update(self, m: FrameMetrics) -> FrameAssessment:
+    def update(self, m: FrameMetrics, quality: QualityState | None = None) -> FrameAssessment:
+        """One frame. ``quality``: the picture check of ``posture.frame_analyzer``, whose
+        metric row is already all NaN when the picture is poor; here it only names the
+        problem (framing status, event and cue)."""
         t = m.t
         self._frames += 1
         if self._last_t is not None:
@@ -321,9 +329,11 @@ class Assessor:
         segs: dict[str, Status] = dict(cur.segment_status) if cur else dict.fromkeys(
             SEGMENTS, "n/a")
 
-        problem = self._framing_problem(m)
+        problem = self._framing_problem(m, quality)
         fr = self.framing[self.activity]
-        if problem and fr.event is None:
+        poor_picture = quality is not None and not quality.ok
+        if problem and (fr.event is None or poor_picture):
+            # An open framing event takes the poor picture's cue: it is the root cause.
             self._framing_text[self.activity] = problem
         fu = fr.update(1.0 if problem else 0.0, t)
         if fu.closed is not None:

@@ -1,12 +1,18 @@
 """The per-stream chain shared by offline analysis and the live coach.
 
-pose → person gate → view → raw metrics. One ``FrameAnalyzer`` per stream:
-MediaPipe tracks state per stream and is not thread-safe.
+pose → picture quality → person gate → view → raw metrics. One ``FrameAnalyzer``
+per stream: MediaPipe tracks state per stream and is not thread-safe.
+
+A frame whose picture is too poor to trust (``posture.quality``) keeps its
+pose, gate and view but gets an all-NaN metric row: every later stage
+(smoothing, rules, reps, calibration, frames.csv) already reads NaN as "not
+measurable", so no verdict is ever given on it, offline or live, and the
+assessor turns ``FrameRecord.quality`` into a framing cue.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -14,6 +20,7 @@ from posture.landmarks import FramePose
 from posture.metrics import FloatArray, MetricsConfig, compute_metrics, empty_values
 from posture.person import GateConfig, GateResult, PersonGate
 from posture.pose import MediaPipePose, PoseBackend
+from posture.quality import QualityConfig, QualityMonitor, QualityState
 from posture.view import ViewConfig, ViewState, ViewTracker
 
 
@@ -27,7 +34,8 @@ class FrameRecord:
     gate: GateResult
     view: ViewState
     pose: FramePose | None  # kept even when the gate rejects it, for debugging overlays
-    raw: FloatArray  # metric vector, NaN where not measurable
+    raw: FloatArray  # metric vector, NaN where not measurable (all NaN on a poor picture)
+    quality: QualityState  # is the picture good enough to judge?
 
 
 class FrameAnalyzer:
@@ -41,6 +49,7 @@ class FrameAnalyzer:
         gate: GateConfig = GateConfig(),
         view: ViewConfig = ViewConfig(),
         metrics: MetricsConfig = MetricsConfig(),
+        quality: QualityConfig = QualityConfig(),
     ) -> None:
         self.backend: PoseBackend = backend or MediaPipePose(
             model_complexity=model_complexity, static_image=static_image
@@ -49,22 +58,32 @@ class FrameAnalyzer:
         if static_image:
             # A photo is one frame: no run of frames can confirm the person.
             self.gate = PersonGate(GateConfig(**{**gate.__dict__, "frames_to_confirm": 0}))
+            quality = replace(quality, enter_s=0.0)  # nor can a poor picture persist
+        self.quality = QualityMonitor(quality)
         self.view = ViewTracker(view)
         self.metrics_config = metrics
         self._index = 0
 
     def update(self, image_rgb: np.ndarray, t: float) -> FrameRecord:
         pose = self.backend.process(image_rgb, t)
-        return self.update_pose(pose, t)
+        return self.update_pose(pose, t, image_rgb)
 
-    def update_pose(self, pose: FramePose | None, t: float) -> FrameRecord:
-        """Run the chain on an already estimated pose (tests, replays)."""
+    def update_pose(self, pose: FramePose | None, t: float,
+                    image_rgb: np.ndarray | None = None) -> FrameRecord:
+        """Run the chain on an already estimated pose (tests, replays).
+
+        Without ``image_rgb`` the picture is not checked (the last sample, if any, stands).
+        """
+        quality = self.quality.update(image_rgb, pose, t)
         gate = self.gate.update(pose, t)
         view = self.view.update(pose if gate.plausible else None, t)
-        raw = compute_metrics(pose, view, self.metrics_config) if gate.detected else empty_values()
+        if gate.detected and quality.ok:
+            raw = compute_metrics(pose, view, self.metrics_config)
+        else:
+            raw = empty_values()
         if not gate.detected:
             view = ViewState("unknown", view.near_side, float("nan"), view.facing_away)
-        record = FrameRecord(self._index, t, gate.detected, gate, view, pose, raw)
+        record = FrameRecord(self._index, t, gate.detected, gate, view, pose, raw, quality)
         self._index += 1
         return record
 

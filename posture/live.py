@@ -80,10 +80,11 @@ class LiveSession:
             self.filter.reset()  # a gap: never carry the last posture across it
             smoothed = record.raw
         metrics = FrameMetrics(record.t, record.detected, record.view, smoothed)
-        assessment = self.assessor.update(metrics)
+        assessment = self.assessor.update(metrics, quality=record.quality)
         self.frames_processed += 1
         frame = FrameResult(
-            record.index, record.t, record.detected, record.view, metrics, assessment, record.pose
+            record.index, record.t, record.detected, record.view, metrics, assessment, record.pose,
+            record.quality,
         )
         return LiveResult(frame, record)
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import functools
 import itertools
 import math
@@ -297,8 +298,7 @@ def _run_chunk(path: str, table: FrameTable, selected: frozenset[int], model_com
                 warm += 1
                 continue
             # The index and time of the file, not the analyzer's own count.
-            batch.append(FrameRecord(frame.index, frame.t, record.detected, record.gate,
-                                     record.view, record.pose, record.raw))
+            batch.append(dataclasses.replace(record, index=frame.index, t=frame.t))
             kept += 1
             if len(batch) >= BATCH:
                 send(("records", chunk.number, batch, frame.index + 1 - chunk.first))

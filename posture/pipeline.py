@@ -8,7 +8,7 @@ the only offline difference is the smoothing, which may look ahead in time
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from posture.filters import zero_lag_smooth
 from posture.frame_analyzer import FrameAnalyzer, FrameRecord
 from posture.landmarks import FramePose
 from posture.metrics import FloatArray, FrameMetrics, finalize
+from posture.quality import QUALITY_OK, QualityState
 from posture.video import MediaInfo, open_media
 from posture.view import ViewState
 
@@ -53,6 +54,7 @@ class FrameResult:
     metrics: FrameMetrics
     assessment: FrameAssessment | None
     pose: FramePose | None
+    quality: QualityState = QUALITY_OK  # was the picture good enough to judge?
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,17 +132,8 @@ def analyze_video(
                         continue
                     next_t = frame.t + step
                     record = analyzer.update(frame.image, frame.t)
-                    records.append(
-                        FrameRecord(
-                            frame.index,
-                            frame.t,
-                            record.detected,
-                            record.gate,
-                            record.view,
-                            record.pose,
-                            record.raw,
-                        )
-                    )
+                    # The index of the file, not the analyzer's own count (frames may be skipped).
+                    records.append(replace(record, index=frame.index))
                     if progress is not None:
                         progress(frame.index + 1, info.frames)
             finally:
@@ -152,7 +145,8 @@ def analyze_video(
     frames: list[FrameResult] = []
     for i, r in enumerate(records):
         metrics = FrameMetrics(r.t, r.detected, r.view, smoothed[i])
-        assessment = assessor.update(metrics)
-        frames.append(FrameResult(r.index, r.t, r.detected, r.view, metrics, assessment, r.pose))
+        assessment = assessor.update(metrics, quality=r.quality)
+        frames.append(FrameResult(r.index, r.t, r.detected, r.view, metrics, assessment, r.pose,
+                                  r.quality))
     session = assessor.finish()
     return Analysis(info, options, tuple(frames), session, warnings)

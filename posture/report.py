@@ -104,6 +104,12 @@ def csv_rows(analysis: Analysis) -> tuple[list[str], list[list[Any]]]:
         "cue",
         "rep_count",
         "rep_phase",
+        # The picture check (posture.quality): "ok", "dark" or "noisy"; on a poor
+        # picture every metric and status is empty / n/a.
+        "picture",
+        "luma",
+        "noise_sigma",
+        "landmark_confidence",
     ]
     rows = []
     for f in analysis.frames:
@@ -122,6 +128,10 @@ def csv_rows(analysis: Analysis) -> tuple[list[str], list[list[Any]]]:
                 (a.cue or "") if a is not None else "",
                 a.rep_count if a is not None else "",
                 a.rep_phase if a is not None else "",
+                f.quality.problem or "ok",
+                _num(f.quality.luma, 1),
+                _num(f.quality.noise, 2),
+                _num(f.quality.landmark_confidence, 3),
             ]
         )
     return header, rows
