@@ -13,7 +13,7 @@ or grainy to judge → "n/a" + cue).
 from __future__ import annotations
 
 import math
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,12 +154,29 @@ def _num(x: float) -> float | None:
     return None if x is None or not math.isfinite(x) else round(float(x), 2)
 
 
-def _score_stats(values: list[float]) -> dict[str, Any] | None:
-    if not values:
+def _score_stats(values: Counter[float]) -> dict[str, Any] | None:
+    """Mean, median and max of per-frame scores kept as a tally.
+
+    RULA/REBA scores are small integers, so a tally is exact and an hour of
+    frames costs a dozen counters instead of a growing list.
+    """
+    n = sum(values.values())
+    if n == 0:
         return None
-    a = np.array(values)
-    return {"mean": round(float(a.mean()), 2), "median": float(np.median(a)),
-            "max": int(a.max()), "frames": len(values)}
+    ordered = sorted(values.items())
+    mean = sum(v * c for v, c in ordered) / n
+
+    def kth(k: int) -> float:  # the k-th smallest value, 0-based
+        seen = 0
+        for v, c in ordered:
+            seen += c
+            if k < seen:
+                return float(v)
+        return float(ordered[-1][0])
+
+    median = kth(n // 2) if n % 2 else (kth(n // 2 - 1) + kth(n // 2)) / 2
+    return {"mean": round(float(mean), 2), "median": float(median),
+            "max": int(ordered[-1][0]), "frames": n}
 
 
 class Assessor:
@@ -206,8 +223,8 @@ class Assessor:
         self._last_t: float | None = None
         self._last_worst: Status = "n/a"
         self._time: dict[str, float] = {"ok": 0.0, "caution": 0.0, "poor": 0.0, "n/a": 0.0}
-        self._rula: list[float] = []
-        self._reba: list[float] = []
+        self._rula: Counter[float] = Counter()
+        self._reba: Counter[float] = Counter()
         self._rep_starts: list[float] = []
         self._frames = 0
 
@@ -407,10 +424,10 @@ class Assessor:
         r1, r2 = rula(m, ctx), reba(m, ctx)
         if r1 is not None:
             out["rula"] = r1
-            self._rula.append(r1)
+            self._rula[r1] += 1
         if r2 is not None:
             out["reba"] = r2
-            self._reba.append(r2)
+            self._reba[r2] += 1
         return out
 
     # ----------------------------------------------------------------- finish

@@ -33,6 +33,7 @@ class LiveResult:
 
     frame: FrameResult
     record: FrameRecord
+    analysed: bool = True  # False: a low-power skip; ``frame`` is the last analysed one
 
     @property
     def assessment(self) -> FrameAssessment | None:
@@ -52,8 +53,12 @@ class LiveSession:
         min_cutoff: float = 1.0,
         beta: float = 0.05,
         assessor_factory: Callable[..., Any] | None = None,
+        sitting_rate_hz: float | None = None,
         **assessor_kwargs: Any,
     ) -> None:
+        """``sitting_rate_hz``: the low-power setting. While the activity is sitting,
+        analyse at most this many frames a second (sitting rules persist for seconds;
+        lifting and standing always run at the camera's rate)."""
         self.analyzer = FrameAnalyzer(backend=backend, model_complexity=model_complexity)
         self.filter = OneEuroFilter(min_cutoff=min_cutoff, beta=beta)
         if assessor_factory is None:
@@ -64,10 +69,24 @@ class LiveSession:
             activity=activity, profile=profile, user_height_cm=user_height_cm, **assessor_kwargs
         )
         self.frames_processed = 0
+        self.frames_skipped = 0
+        self.sitting_rate_hz = sitting_rate_hz
+        self._last: LiveResult | None = None
 
     def process(self, image_rgb: np.ndarray, t: float) -> LiveResult:
+        """Analyse the frame captured at ``t`` — or, in low-power sitting, maybe reuse the last."""
+        last = self._last
+        if (
+            last is not None
+            and self.sitting_rate_hz
+            and self.assessor.activity == "sitting"
+            and 0.0 <= t - last.frame.t < 1.0 / self.sitting_rate_hz - 1e-6
+        ):
+            self.frames_skipped += 1
+            return LiveResult(last.frame, last.record, analysed=False)
         record = self.analyzer.update(image_rgb, t)
-        return self._assess(record)
+        self._last = self._assess(record)
+        return self._last
 
     def process_pose(self, record: FrameRecord) -> LiveResult:
         """Assess an already analysed frame (replays and tests)."""
