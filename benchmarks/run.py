@@ -326,7 +326,8 @@ def stage_breakdown(frames: list[tuple[float, Any]], activity: str,
 
         assessor = Assessor(activity=activity)
     one_euro = OneEuroFilter()
-    stages = ["pose_model", "pose_convert", "gate", "view", "metrics", "filter", "rules", "draw"]
+    stages = ["pose_model", "pose_convert", "quality", "gate", "view", "metrics", "filter",
+              "rules", "draw"]
     acc: dict[str, list[float]] = {s: [] for s in stages}
     poses = []
     mismatches = 0
@@ -336,12 +337,14 @@ def stage_breakdown(frames: list[tuple[float, Any]], activity: str,
             s0 = pc()
             pose = fa.backend.process(img, t)
             s1 = pc()
+            quality = fa.quality.update(img, pose, t)
+            sq = pc()
             gate = fa.gate.update(pose, t)
             s2 = pc()
             view = fa.view.update(pose if gate.plausible else None, t)
             s3 = pc()
-            raw = compute_metrics(pose, view, fa.metrics_config) if gate.detected \
-                else empty_values()
+            raw = compute_metrics(pose, view, fa.metrics_config) \
+                if gate.detected and quality.ok else empty_values()
             if not gate.detected:
                 view = ViewState("unknown", view.near_side, float("nan"), view.facing_away)
             s4 = pc()
@@ -352,9 +355,10 @@ def stage_breakdown(frames: list[tuple[float, Any]], activity: str,
                 smoothed = raw
             metrics = FrameMetrics(t, gate.detected, view, smoothed)
             s5 = pc()
-            assessment = assessor.update(metrics)
+            assessment = assessor.update(metrics, quality=quality)
             s6 = pc()
-            annotate_frame(img, FrameResult(i, t, gate.detected, view, metrics, assessment, pose))
+            annotate_frame(img, FrameResult(i, t, gate.detected, view, metrics, assessment, pose,
+                                            quality))
             s7 = pc()
             poses.append(pose)
             if i < CHECK_FRAMES:  # the real chain on the same frames: same answers?
@@ -364,8 +368,9 @@ def stage_breakdown(frames: list[tuple[float, Any]], activity: str,
                     mismatches += 1
             if i >= warmup:
                 model = timed.last
-                for name, dur in zip(stages, (model, (s1 - s0) - model, s2 - s1, s3 - s2,
-                                              s4 - s3, s5 - s4, s6 - s5, s7 - s6), strict=True):
+                for name, dur in zip(stages, (model, (s1 - s0) - model, sq - s1, s2 - sq,
+                                              s3 - s2, s4 - s3, s5 - s4, s6 - s5, s7 - s6),
+                                     strict=True):
                     acc[name].append(dur)
     finally:
         fa.close()
