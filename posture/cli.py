@@ -3,15 +3,52 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import re
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, TextIO
 
 from posture import __version__
-from posture.errors import PostureError
+from posture.errors import PostureError, display_name
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 ACTIVITIES = ("auto", "sitting", "standing", "lifting")
+#: Files a failed run may leave half-written in --out; removed on every failure path.
+PARTIAL_OUTPUTS = ("annotated.part.mp4", "report.json.tmp")
+
+
+def _say(text: str, stream: TextIO | None = None) -> None:
+    """Print one line; characters the terminal cannot show are escaped, never fatal.
+
+    Linux file names may hold bytes that are not valid UTF-8 (they reach Python
+    as lone surrogates), and a console may use a narrower encoding.
+    """
+    stream = stream if stream is not None else sys.stdout
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        text = text.encode(encoding, "backslashreplace").decode(encoding, "replace")
+    except LookupError:
+        pass
+    print(text, file=stream)
+
+
+def _profile_sentence(err: PostureError) -> str:
+    """A profile loader message ("<path>: <reason>") as one sentence naming the file."""
+    text = str(err).strip()
+    found = re.match(r"(?:profile )?(?P<path>.+?)(?P<sep>: | not found)", text)
+    if found is None:
+        return text if text.endswith(".") else text + "."
+    name = display_name(found["path"])
+    reason = text[found.end():].strip().rstrip(".")
+    if found["sep"] == " not found":
+        return f"The rule profile '{name}' could not be found {reason}.".replace("  ", " ")
+    return f"The rule profile '{name}' cannot be used: {reason}."
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,6 +108,13 @@ def _analyze(args: argparse.Namespace) -> int:
             f"--workers {args.workers} is not possible; give a number of processes, "
             "or 0 for one per CPU core."
         )
+    if args.profile is not None:  # a mistake in it is found now, not after the analysis
+        from posture.rules.profile import ProfileError, load_profile
+
+        try:
+            load_profile(args.profile)
+        except ProfileError as exc:
+            raise PostureError(_profile_sentence(exc), detail=str(exc)) from None
     options = AnalysisOptions(
         activity=args.activity,
         profile=args.profile,
@@ -78,9 +122,13 @@ def _analyze(args: argparse.Namespace) -> int:
         analysis_fps=args.rate,
         workers=args.workers,
     )
-    bar = tqdm(desc="Analysing", unit="frame", disable=args.quiet, file=sys.stderr)
+    bars: list[Any] = []  # made at the first frame: a file that fails shows no bar
 
     def progress(done: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(desc="Analysing", unit="frame", disable=args.quiet,
+                             file=sys.stderr))
+        bar = bars[0]
         if total and bar.total != total:
             bar.total = total
         bar.update(done - bar.n)  # tqdm throttles the redraws
@@ -88,7 +136,8 @@ def _analyze(args: argparse.Namespace) -> int:
     try:
         analysis = analyze_video(args.media, options, progress=progress)
     finally:
-        bar.close()
+        for bar in bars:
+            bar.close()
     out: Path = args.out
     written = [write_report(analysis, out, str(args.media)), write_csv(analysis, out)]
     if not args.no_video:
@@ -117,28 +166,36 @@ def _analyze(args: argparse.Namespace) -> int:
                 written.append(video)
             finally:
                 vbar.close()
+    name = display_name(args.media)
     for w in analysis.warnings:
-        print(f"Note: {w}", file=sys.stderr)
+        _say(f"Note: {w}", sys.stderr)
     if analysis.detected_fraction == 0:
-        print(
-            f"No person was found in {args.media.name}: check that the whole body is in "
+        _say(
+            f"No person was found in {name}: check that the whole body is in "
             "view and well lit.",
-            file=sys.stderr,
+            sys.stderr,
         )
     session = analysis.session
     summary = session.summary if session is not None else {}
-    print(
-        f"Analysed {len(analysis.frames)} frames of {args.media.name} "
+    _say(
+        f"Analysed {len(analysis.frames)} frames of {name} "
         f"({analysis.activity}); person detected in {analysis.detected_fraction:.0%} of them."
     )
     if summary.get("score") is not None:
-        print(
+        _say(
             f"Score: {summary['score']}/100; events: {len(session.events) if session else 0}; "
             f"reps: {len(session.reps) if session else 0}."
         )
     for path in written:
-        print(f"  wrote {path}")
+        _say(f"  wrote {path}")
     return EXIT_OK
+
+
+def _remove_partial_outputs(out: Path) -> None:
+    """After a failure, delete what was half-written (finished files stay)."""
+    for partial in PARTIAL_OUTPUTS:
+        with contextlib.suppress(OSError):
+            (out / partial).unlink(missing_ok=True)
 
 
 def _stop_workers() -> None:
@@ -154,16 +211,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "analyze":
             try:
                 return _analyze(args)
+            except BaseException:
+                _remove_partial_outputs(args.out)
+                raise
             finally:
                 _stop_workers()
     except PostureError as exc:
-        print(f"posture: {exc}", file=sys.stderr)
+        _say(f"posture: {exc}", sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("posture: interrupted; nothing more was written.", file=sys.stderr)
+        _say("posture: Interrupted; nothing more was written.", sys.stderr)
         return EXIT_INTERRUPTED
     except OSError as exc:  # disk full, permission denied on --out, …
-        print(f"posture: could not write the results: {exc.strerror or exc}.", file=sys.stderr)
+        where = display_name(exc.filename) if exc.filename else display_name(args.out)
+        reason = (exc.strerror or str(exc)).rstrip(".")
+        _say(f"posture: Could not write the results ('{where}': {reason}).", sys.stderr)
+        return EXIT_FAILURE
+    except Exception as exc:  # a bug: still one sentence, the details on request
+        if os.environ.get("POSTURE_DEBUG"):
+            traceback.print_exc()
+        _say(
+            f"posture: Something went wrong inside the program ({type(exc).__name__}); "
+            "please report it, and run again with POSTURE_DEBUG=1 to see the details.",
+            sys.stderr,
+        )
         return EXIT_FAILURE
     return EXIT_FAILURE
 

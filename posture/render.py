@@ -194,5 +194,10 @@ def render_image(analysis: Analysis, out_path: Path) -> Path:
         frame = next(iter(source))
     image = annotate_frame(frame.image, analysis.frames[0]) if analysis.frames else frame.image
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(out_path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    # encode in memory: cv2.imwrite crashes the process on folder names that are
+    # not valid UTF-8, and fails silently where Python would raise a clear OSError
+    ok, png = cv2.imencode(out_path.suffix or ".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise OSError(f"could not encode {out_path.name}")
+    out_path.write_bytes(png.tobytes())
     return out_path

@@ -34,6 +34,7 @@ from typing import Any, Literal
 import av
 import cv2
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from posture.errors import (
     EmptyFileError,
@@ -62,6 +63,9 @@ DEFAULT_FPS = 30.0
 #: Stated rates outside this range are container nonsense (e.g. a time base).
 MIN_PLAUSIBLE_FPS = 0.5
 MAX_PLAUSIBLE_FPS = 1000.0
+#: Time stamps further apart than an hour (or closer than 1/MAX_PLAUSIBLE_FPS) are
+#: not a recording's real timing; such frames are spaced evenly at DEFAULT_FPS.
+MIN_TIMESTAMP_FPS = 1 / 3600
 #: Larger pictures are refused rather than risking memory exhaustion (8K is 33 MP).
 MAX_SIDE_PIXELS = 16384
 MAX_PIXELS = 80_000_000
@@ -384,11 +388,33 @@ def _looks_like_video_container(head: bytes) -> bool:
     )
 
 
-def _is_image_file(path: str) -> bool:
-    """OpenCV's own signature check (reads a few header bytes, not the whole file)."""
+#: First bytes of the photo formats OpenCV decodes, for names OpenCV cannot be given.
+_IMAGE_SIGNATURES: tuple[bytes, ...] = (
+    b"\xff\xd8\xff",  # JPEG
+    b"\x89PNG\r\n\x1a\n",
+    b"BM",  # Windows bitmap
+    b"II*\x00", b"MM\x00*",  # TIFF
+    b"\x00\x00\x00\x0cjP  \r\n\x87\n", b"\xff\x4f\xff\x51",  # JPEG 2000
+    b"P1", b"P2", b"P3", b"P4", b"P5", b"P6", b"P7",  # Netpbm
+    b"\x59\xa6\x6a\x95",  # Sun raster
+)
+
+
+def _is_image_file(path: str, head: bytes = b"") -> bool:
+    """OpenCV's own signature check (reads a few header bytes, not the whole file).
+
+    OpenCV crashes the whole process (segmentation fault) when handed a file
+    name that is not valid UTF-8 (Linux allows any bytes), so for such names
+    the signature is checked here from ``head`` instead.
+    """
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return head.startswith(_IMAGE_SIGNATURES) or (
+            head[:4] == b"RIFF" and head[8:12] == b"WEBP")
     try:
         return bool(cv2.haveImageReader(path))
-    except Exception:  # cv2.error, odd path encodings
+    except Exception:  # cv2.error
         return False
 
 
@@ -413,6 +439,59 @@ def _png_structure_ok(data: bytes) -> bool:
             return True
         pos += 12 + length
     return pos >= len(data)  # cut off exactly between chunks: libpng will say so
+
+
+def _declared_image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) a PNG, JPEG, BMP or WebP header declares, read without decoding.
+
+    A few kilobytes can declare a picture of a billion pixels (a decompression
+    bomb); the size is checked before OpenCV allocates it.  None when the
+    format is another one or the header is unreadable.
+    """
+    try:
+        if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+            return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        if data[:2] == b"BM" and len(data) >= 26:
+            w = int.from_bytes(data[18:22], "little", signed=True)
+            h = int.from_bytes(data[22:26], "little", signed=True)
+            return abs(w), abs(h)
+        if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+            kind = data[12:16]
+            if kind == b"VP8X":
+                return (int.from_bytes(data[24:27], "little") + 1,
+                        int.from_bytes(data[27:30], "little") + 1)
+            if kind == b"VP8L":
+                bits = int.from_bytes(data[21:25], "little")
+                return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+            if kind == b"VP8 ":
+                return (int.from_bytes(data[26:28], "little") & 0x3FFF,
+                        int.from_bytes(data[28:30], "little") & 0x3FFF)
+            return None
+        if data[:2] == b"\xff\xd8":
+            pos = 2
+            while pos + 9 <= len(data):
+                if data[pos] != 0xFF:
+                    return None
+                marker = data[pos + 1]
+                if marker == 0xFF:
+                    pos += 1
+                    continue
+                if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+                    pos += 2
+                    continue
+                if marker in (0xDA, 0xD9):
+                    return None
+                if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # SOFn
+                    return (int.from_bytes(data[pos + 7:pos + 9], "big"),
+                            int.from_bytes(data[pos + 5:pos + 7], "big"))
+                pos += 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
+    except (IndexError, ValueError):
+        return None
+    return None
+
+
+def _image_too_large(width: int, height: int) -> bool:
+    return max(width, height) > MAX_SIDE_PIXELS * 4 or width * height > MAX_PIXELS * 4
 
 
 # --------------------------------------------------------------------------- the source
@@ -460,13 +539,17 @@ class MediaSource:
         self._error_detail: str | None = None
         self._broken = False
         self._header_frames = 0
+        self._even_times = False  # time stamps are nonsense: frame i is at i / fps
+        # One converter for the whole pass: ``VideoFrame.to_ndarray(format=…)`` builds
+        # a fresh (threaded) scaler per call, which costs more than decoding small frames.
+        self._reformatter = VideoReformatter()
         self.info = self._open()
 
     # ------------------------------------------------------------------ opening
 
     def _open(self) -> MediaInfo:
         head = self._check_file()
-        if _is_image_file(self.path):
+        if _is_image_file(self.path, head):
             info = self._open_image()
             if info is not None:
                 return info
@@ -486,7 +569,7 @@ class MediaSource:
             raise MediaNotFoundError(self.path, detail=str(exc)) from None
         if stat.S_ISDIR(st.st_mode):
             raise MediaNotFoundError(
-                self.path, f"'{self._name}' is a folder, not a video or photo file.")
+                self.path, f"The path '{self._name}' is a folder, not a video or photo file.")
         if not stat.S_ISREG(st.st_mode):
             raise NotAVideoError(self.path, detail="not a regular file")
         if st.st_size == 0:
@@ -504,6 +587,14 @@ class MediaSource:
         try:
             data = np.fromfile(self.path, dtype=np.uint8)  # non-ASCII names on every OS
             raw = data.tobytes()
+        except Exception:
+            return None
+        declared = _declared_image_size(raw[:1 << 20])
+        if declared is not None and _image_too_large(*declared):
+            raise UnsupportedMediaError(
+                self.path, f"The photo '{self._name}' is too large to analyse.",
+                detail=f"header declares {declared[0]}x{declared[1]} pixels")
+        try:
             if not _png_structure_ok(raw):
                 return None
             decoded = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
@@ -512,7 +603,7 @@ class MediaSource:
         if decoded is None or decoded.size == 0:
             return None
         h, w = decoded.shape[:2]
-        if max(h, w) > MAX_SIDE_PIXELS * 4 or h * w > MAX_PIXELS * 4:
+        if _image_too_large(w, h):
             raise UnsupportedMediaError(
                 self.path, f"The photo '{self._name}' is too large to analyse.")
         # IMREAD_UNCHANGED keeps alpha and grey but skips EXIF orientation, so
@@ -639,11 +730,21 @@ class MediaSource:
         fps = _plausible_fps(stream.average_rate) or _plausible_fps(stream.guessed_rate)
         fps_estimated = False
         if fps is None:
-            fps = self._fps_from_timestamps()
-        if fps is None:
-            fps, fps_estimated = DEFAULT_FPS, True
-            self._warn(f"The video '{self._name}' does not say how many frames per second "
-                       f"it has, so {DEFAULT_FPS:g} was assumed.")
+            stamped = self._fps_from_timestamps()
+            fps = _plausible_fps(stamped)
+            if fps is None:
+                fps, fps_estimated = DEFAULT_FPS, True
+                # No time axis at all, or frames microseconds (or days) apart: the
+                # stamps would make every movement absurdly fast (or slow).
+                self._even_times = stamped is None or not (
+                    MIN_TIMESTAMP_FPS <= stamped <= MAX_PLAUSIBLE_FPS)
+                if stamped is not None and self._even_times:
+                    self._warn(f"The video '{self._name}' gives an impossible frame rate "
+                               f"({stamped:.3g} per second), so {DEFAULT_FPS:g} frames per "
+                               "second were assumed.")
+                else:
+                    self._warn(f"The video '{self._name}' does not say how many frames per "
+                               f"second it has, so {DEFAULT_FPS:g} was assumed.")
 
         duration = 0.0
         if stream.duration and stream.time_base:
@@ -653,6 +754,8 @@ class MediaSource:
         if not math.isfinite(duration) or duration < 0:
             duration = 0.0
         self._header_frames = max(int(stream.frames or 0), 0)
+        if self._even_times:  # the stated duration comes from the same nonsense clock
+            duration = 0.0
         frames = self._header_frames or (round(duration * fps) if duration else 0)
         if not duration and frames:
             duration = frames / fps
@@ -661,7 +764,11 @@ class MediaSource:
                          self._orientation.mirrored)
 
     def _fps_from_timestamps(self) -> float | None:
-        """Median spacing of the first packets' timestamps (no decoding, separate handle)."""
+        """Frame rate from the median spacing of the first packets' timestamps.
+
+        No decoding, separate handle.  The rate is returned as found (it may be
+        implausible); None when the stamps give no spacing at all.
+        """
         try:
             with av.open(self.path, "r", metadata_errors="replace",
                          options={"protocol_whitelist": "file"}) as probe:
@@ -679,7 +786,11 @@ class MediaSource:
         deltas = [b - a for a, b in itertools.pairwise(stamps) if b > a]
         if not deltas or not base:
             return None
-        return _plausible_fps(1.0 / float(statistics.median(deltas) * base))
+        try:
+            rate = 1.0 / float(statistics.median(deltas) * base)
+        except (ZeroDivisionError, OverflowError, ValueError):
+            return None
+        return rate if math.isfinite(rate) and rate > 0 else None
 
     # ------------------------------------------------------------------ decoding
 
@@ -721,7 +832,7 @@ class MediaSource:
         rng = int(getattr(vf, "color_range", 0) or 0)
         if rng in (1, 2):  # MPEG (limited) / JPEG (full): phones often record full range
             kwargs["src_color_range"] = rng
-        rgb = vf.to_ndarray(**kwargs)
+        rgb = self._reformatter.reformat(vf, **kwargs).to_ndarray()
         return np.ascontiguousarray(self._orientation.apply(rgb))
 
     def __iter__(self) -> Iterator[Frame]:
@@ -766,7 +877,9 @@ class MediaSource:
                 self._error_detail = repr(exc)
                 self._broken = True
                 continue
-            if stamp is None or not math.isfinite(stamp):
+            if self._even_times:
+                t = index * step
+            elif stamp is None or not math.isfinite(stamp):
                 t = 0.0 if prev is None else prev + step
             else:
                 if t0 is None:

@@ -78,18 +78,22 @@ def write_video(
     rotation: tuple[float, bool, bool] | None = None,
     faststart: bool = False,
     codec: str = H264,
+    encoder_options: dict[str, str] | None = None,
 ) -> Path:
     """Encode RGB frames with PyAV.
 
     ``pts_ms`` gives each frame's presentation time in milliseconds (variable
     frame rate); ``rotation`` is ``(ccw_degrees, hflip, vflip)`` written as a
     container display matrix, like a phone; ``faststart`` puts the index in
-    front so a cut-off copy still opens.
+    front so a cut-off copy still opens; ``encoder_options`` go to the encoder
+    (e.g. ``{"preset": "ultrafast"}`` for big frames).
     """
     options = {"movflags": "faststart"} if faststart else {}
     with av.open(str(path), "w", options=options) as container:
         stream = container.add_stream(codec, rate=fps)
         stream.pix_fmt = "yuv420p"
+        if encoder_options:
+            stream.options = dict(encoder_options)
         if pts_ms is not None:
             stream.codec_context.time_base = Fraction(1, 1000)
         if rotation is not None:
@@ -166,3 +170,99 @@ def ffmpeg_first_frame(path: Path, out_png: Path) -> np.ndarray:
     ffmpeg("-i", str(path), "-frames:v", "1", str(out_png))
     bgr = cv2.imdecode(np.fromfile(str(out_png), np.uint8), cv2.IMREAD_COLOR)
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def frames_of(path: Path, n: int, size: tuple[int, int] | None = None) -> list[np.ndarray]:
+    """The first ``n`` frames of a clip as RGB, resized to ``size`` (w, h) if given."""
+    out = []
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            image = frame.to_ndarray(format="rgb24")
+            if size is not None:
+                interp = cv2.INTER_AREA if size[0] < image.shape[1] else cv2.INTER_LINEAR
+                image = cv2.resize(image, size, interpolation=interp)
+            out.append(np.ascontiguousarray(image))
+            if len(out) == n:
+                break
+    return out
+
+
+def mjpeg_avi(path: Path, frames: Sequence[np.ndarray], fps: int = 15) -> Path:
+    """An OpenCV-written Motion-JPEG AVI (what many webcam tools produce)."""
+    h, w = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+    assert writer.isOpened()
+    for image in frames:
+        writer.write(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    writer.release()
+    return path
+
+
+def patch_avi_rate(path: Path, scale: int, rate: int, usec_per_frame: int = 0) -> Path:
+    """Overwrite an AVI's stated frame rate (``rate / scale``) in place, like a broken writer."""
+    data = bytearray(path.read_bytes())
+    strh = data.find(b"strh")
+    avih = data.find(b"avih")
+    assert strh > 0 and avih > 0 and data[strh + 8:strh + 12] == b"vids"
+    # strh: fccType, fccHandler, dwFlags, wPriority, wLanguage, dwInitialFrames, dwScale, dwRate
+    data[strh + 28:strh + 36] = scale.to_bytes(4, "little") + rate.to_bytes(4, "little")
+    data[avih + 8:avih + 12] = usec_per_frame.to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    return path
+
+
+def scramble_video_packets(src: Path, dst: Path, seed: int = 0) -> Path:
+    """A valid container whose every video packet is noise: nothing decodes.
+
+    The container structure (index, timestamps, stream headers) stays intact;
+    only the compressed picture data of each packet is overwritten.
+    """
+    with av.open(str(src)) as container:
+        spans = [(p.pos, p.size) for p in container.demux(video=0)
+                 if p.size and p.pos is not None and p.pos >= 0]
+    rng = np.random.default_rng(seed)
+    data = bytearray(src.read_bytes())
+    for pos, size in spans:
+        data[pos:pos + size] = rng.integers(0, 256, size, dtype=np.uint8).tobytes()
+    dst.write_bytes(bytes(data))
+    return dst
+
+
+def png_bomb(path: Path, width: int, height: int) -> Path:
+    """A valid 1-bit black PNG: tens of kilobytes on disk, width×height pixels decoded."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return (struct.pack(">I", len(payload)) + kind + payload
+                + struct.pack(">I", zlib.crc32(kind + payload)))
+
+    packer = zlib.compressobj(9)
+    row = bytes(1 + (width + 7) // 8)
+    body = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", body)
+                     + chunk(b"IEND", b""))
+    return path
+
+
+def long_clip(path: Path, seconds: float, fps: int = 15, width: int = 64,
+              height: int = 48) -> Path:
+    """A long but cheap clip: tiny frames, a moving bar, fast encoder settings.
+
+    Ten minutes at 15 fps (9000 frames) encode in under a second.
+    """
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(H264, rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        if H264 == "libx264":
+            stream.options = {"preset": "ultrafast", "g": "300"}
+        base = np.full((height, width, 3), 100, np.uint8)
+        for i in range(round(seconds * fps)):
+            image = base.copy()
+            image[:, i % width] = 255
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path

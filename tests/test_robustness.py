@@ -20,6 +20,11 @@ from posture.pipeline import AnalysisOptions, analyze_video
 
 wild = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=32),
                  st.floats(-1e6, 1e6))
+# What a broken model or a bit flip can put into one coordinate or visibility:
+# NaN, ±inf, float64 extremes (squares overflow), far off-frame, and visibility
+# outside [0, 1].
+extreme = st.sampled_from([np.nan, np.inf, -np.inf, 1e308, -1e308, 5e-324, 1e154, -1e6,
+                           1e6, 0.0, -1.0, 2.0, 7.5, -0.0])
 
 
 class _Replay:
@@ -102,3 +107,64 @@ def test_frame_analyzer_on_blank_and_tiny_frames(static):
             assert not record.detected and np.isnan(record.raw).all()
     finally:
         analyzer.close()
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edits=st.lists(
+    st.tuples(st.integers(0, 29),  # frame
+              st.sampled_from(["image", "visibility", "world"]),
+              st.integers(0, NUM_LANDMARKS - 1),  # landmark
+              st.integers(0, 2),  # coordinate
+              st.one_of(extreme, wild)),
+    min_size=1, max_size=40),
+       drop_world=st.booleans(),
+       activity=st.sampled_from(["auto", "sitting", "standing", "lifting"]))
+def test_corrupted_landmarks_through_the_offline_chain_to_the_report(edits, drop_world, activity):
+    """A plausible person whose landmarks are corrupted in places (the realistic case:
+    a fully random skeleton is simply rejected by the gate) goes through the whole
+    offline chain - gate, view, metrics, zero-lag smoothing, rules - and into
+    report.json and frames.csv: no exception, and the report stays strict JSON."""
+    import json
+
+    from posture.metrics import FrameMetrics
+    from posture.pipeline import Analysis, FrameResult, smooth_records
+    from posture.report import build_report, csv_rows
+    from posture.video import MediaInfo
+
+    fps = 15.0
+    poses = []
+    for i in range(30):
+        base = make_pose(t=i / fps, trunk_lean=10.0 + 2.0 * i)
+        poses.append({"image": base.image.copy(), "visibility": base.visibility.copy(),
+                      "world": None if base.world is None else base.world.copy()})
+    for frame, field, landmark, coord, value in edits:
+        target = poses[frame][field]
+        if target is None:
+            continue
+        if field == "visibility":
+            target[landmark] = value
+        else:
+            target[landmark, coord] = value
+    analyzer = FrameAnalyzer(backend=_Replay())
+    records = []
+    with np.errstate(all="ignore"):  # overflow warnings are fine; exceptions are not
+        for i, p in enumerate(poses):
+            world = None if drop_world and i % 2 else p["world"]
+            pose = FramePose(t=i / fps, width=640, height=480, image=p["image"],
+                             visibility=p["visibility"], world=world)
+            records.append(analyzer.update_pose(pose, i / fps))
+        smoothed = smooth_records(records, fps, 6.0)
+        assessor = Assessor(activity)
+        results = []
+        for i, r in enumerate(records):
+            metrics = FrameMetrics(r.t, r.detected, r.view, smoothed[i])
+            assessment = assessor.update(metrics)
+            assert assessment.worst in {"ok", "caution", "poor", "n/a"}
+            results.append(FrameResult(r.index, r.t, r.detected, r.view, metrics, assessment,
+                                       r.pose))
+        session = assessor.finish()
+        info = MediaInfo("fuzz.mp4", "video", fps, 30, 640, 480, 2.0)
+        analysis = Analysis(info, AnalysisOptions(activity=activity), tuple(results), session)
+        json.dumps(build_report(analysis, "fuzz.mp4"), allow_nan=False)
+        header, rows = csv_rows(analysis)
+    assert len(rows) == 30 and all(len(row) == len(header) for row in rows)

@@ -42,10 +42,12 @@ from posture.errors import (
     PostureError,
     UnreadableImageError,
     UnreadableVideoError,
+    UnsupportedMediaError,
 )
 from posture.video import (
     Frame,
     MediaInfo,
+    _declared_image_size,
     _orientation_from_display_matrix,
     _plausible_fps,
     iter_frames,
@@ -545,3 +547,68 @@ def test_mutated_mp4_never_escapes(small_mp4: bytes, tmp_path: Path, data: st.Da
         return
     assert frames, "open_media succeeded, so at least one frame must come out"
     assert_good_frames(frames, info.width, info.height)
+
+
+# ------------------------------------------------------------------------ found by the CLI matrix
+
+
+def test_name_that_is_not_utf8_does_not_crash(tmp_path: Path) -> None:
+    """Linux file names are bytes; OpenCV's file check killed the process (segfault)
+    on names that are not valid UTF-8. Videos and photos under such names open."""
+    video = write_video(tmp_path / os.fsdecode(b"clip \xff.mp4"), numbered_frames(4))
+    info, frames, _, _ = read_all(video)
+    assert info.kind == "video" and len(frames) == 4
+    photo = write_image(tmp_path / os.fsdecode(b"photo \xfe.jpg"),
+                        np.zeros((30, 40, 3), np.uint8), ".jpg")
+    info, frames, _, _ = read_all(photo)
+    assert info.kind == "image" and (info.width, info.height) == (40, 30)
+    empty = tmp_path / os.fsdecode(b"empty \xff.png")
+    empty.touch()
+    with pytest.raises(EmptyFileError):
+        open_media(empty)
+
+
+def test_decompression_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
+    """48 KB of PNG that decodes to 400 million pixels (1.6 GB resident before the
+    check moved in front of the decoder)."""
+    import tracemalloc
+
+    from media_factory import png_bomb
+
+    path = png_bomb(tmp_path / "bomb.png", 20_000, 20_000)
+    assert path.stat().st_size < 100_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnsupportedMediaError) as caught:
+            open_media(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "too large to analyse" in str(caught.value)
+    assert_plain_sentence(caught.value, path)
+    assert peak < 20 * 2**20
+
+
+@pytest.mark.parametrize("ext", [".png", ".jpg", ".bmp", ".webp"])
+def test_declared_image_size_matches_the_picture(tmp_path: Path, ext: str) -> None:
+    ok, buf = cv2.imencode(ext, np.zeros((37, 53, 3), np.uint8))
+    assert ok
+    assert _declared_image_size(buf.tobytes()) == (53, 37)
+    assert _declared_image_size(b"GIF89a" + bytes(20)) is None
+    assert _declared_image_size(b"\xff\xd8\xff") is None
+
+
+@pytest.mark.parametrize(("scale", "rate"), [(1, 1_000_000), (1_000_000, 1)])
+def test_impossible_frame_rate_spaces_frames_evenly(tmp_path: Path, scale: int, rate: int
+                                                    ) -> None:
+    """An AVI stating a million frames a second (or one per 11 days) has time stamps
+    from the same nonsense clock: frames are spaced at 30 fps, and it says so."""
+    from media_factory import mjpeg_avi, patch_avi_rate
+
+    path = patch_avi_rate(mjpeg_avi(tmp_path / "odd.avi", numbered_frames(12)), scale, rate)
+    info, frames, warnings, truncated = read_all(path)
+    assert info.fps == 30.0 and info.fps_estimated
+    assert info.duration_s == pytest.approx(12 / 30)
+    assert [f.t for f in frames] == pytest.approx([i / 30 for i in range(12)])
+    assert len(warnings) == 1 and "impossible frame rate" in warnings[0]
+    assert not truncated

@@ -9,6 +9,8 @@ lists ids under ``disable``. Errors name the file, the rule and the field.
 from __future__ import annotations
 
 import math
+import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import fields
@@ -29,10 +31,13 @@ from posture.rules.model import (
     Direction,
     Profile,
     Rule,
+    Scope,
 )
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 DEFAULT_PROFILE = "default"
+#: A rule profile is a few kilobytes of text; anything far bigger is the wrong file.
+MAX_PROFILE_BYTES = 1 << 20
 
 
 class ProfileError(PostureError, ValueError):
@@ -68,12 +73,32 @@ def _resolve(ref: str | Path, base_dir: Path | None) -> Path:
 def _read(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as f:
-            return tomllib.load(f)
+            st = os.fstat(f.fileno())
+            # a folder, a pipe or a device (/dev/zero) would fail late or never end
+            if not stat.S_ISREG(st.st_mode):
+                what = "a folder" if stat.S_ISDIR(st.st_mode) else "a device or pipe"
+                raise ProfileError(f"{path}: this is {what}, not a TOML profile file")
+            if st.st_size > MAX_PROFILE_BYTES:
+                raise ProfileError(f"{path}: too large for a rule profile "
+                                   f"({st.st_size // 1024} KB; a profile is a few KB of text)")
+            data = f.read(MAX_PROFILE_BYTES + 1)
     except FileNotFoundError:
         known = ", ".join(builtin_profiles())
         raise ProfileError(f"profile {path} not found (built-in profiles: {known})") from None
+    except IsADirectoryError:
+        raise ProfileError(f"{path}: this is a folder, not a TOML profile file") from None
+    except PermissionError:
+        raise ProfileError(f"{path}: permission to read it was refused") from None
+    except OSError as e:
+        raise ProfileError(f"{path}: could not be read ({e.strerror or e})") from None
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise ProfileError(f"{path}: not valid TOML: not UTF-8 text (byte {e.start})") from None
     except tomllib.TOMLDecodeError as e:
         raise ProfileError(f"{path}: not valid TOML: {e}") from None
+    except RecursionError:
+        raise ProfileError(f"{path}: not valid TOML: nested too deeply") from None
 
 
 def _raw_chain(ref: str | Path, base_dir: Path | None, seen: tuple[Path, ...]
@@ -86,6 +111,13 @@ def _raw_chain(ref: str | Path, base_dir: Path | None, seen: tuple[Path, ...]
     if unknown:
         raise ProfileError(f"{path}: unknown top-level key(s) {sorted(unknown)}; "
                            f"expected {sorted(_TOP_KEYS)}")
+    for key in ("profile", "activities"):
+        if not isinstance(data.get(key, {}), dict):
+            raise ProfileError(f"{path}: '{key}' must be a table ([{key}])")
+    disable = data.get("disable", [])
+    if not isinstance(disable, list) or not all(isinstance(x, str) for x in disable):
+        raise ProfileError(f"{path}: 'disable' must be a list of rule ids, "
+                           'e.g. disable = ["lifting.heel_lift"]')
     parent = data.get("extends")
     chain: list[tuple[Path, dict[str, Any]]] = []
     if parent is not None:
@@ -131,15 +163,35 @@ def _merge(chain: list[tuple[Path, dict[str, Any]]]) -> tuple[dict[str, Any], di
     return meta, activities, rules
 
 
-def _num(where: str, name: str, v: Any, *, lo: float = -math.inf, allow_none: bool = False
-         ) -> float | None:
+def _num(where: str, name: str, v: Any, *, lo: float = -math.inf, allow_none: bool = False,
+         allow_inf: bool = False) -> float | None:
     if v is None and allow_none:
         return None
-    if isinstance(v, bool) or not isinstance(v, int | float) or math.isnan(float(v)):
-        raise ProfileError(f"{where}: {name!r} must be a number, got {v!r}")
-    if float(v) < lo:
-        raise ProfileError(f"{where}: {name!r} must be >= {lo}, got {v!r}")
-    return float(v)
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise ProfileError(f"{where}: {name!r} must be a number, got {_short(v)}")
+    try:
+        f = float(v)
+    except OverflowError:
+        f = math.copysign(math.inf, v)
+    if math.isnan(f) or (math.isinf(f) and not allow_inf):
+        raise ProfileError(f"{where}: {name!r} must be a finite number, got {_short(v)}")
+    if f < lo:
+        raise ProfileError(f"{where}: {name!r} must be >= {lo}, got {_short(v)}")
+    return f
+
+
+def _short(v: Any) -> str:
+    """repr() for messages, cut short: a fuzzed or pasted value can be enormous."""
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _name(where: str, v: Any, known: Any, what: str) -> str:
+    """A string that must be one of ``known`` (category, metric, segment …)."""
+    if not isinstance(v, str) or v not in known:
+        raise ProfileError(f"{where}: unknown {what} {_short(v)}; "
+                           f"expected one of {sorted(known)}")
+    return v
 
 
 def _bands(where: str, direction: Any, caution: Any, poor: Any) -> Bands:
@@ -179,19 +231,16 @@ def _rule(rid: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Rule
     for key in ("category", "metric", "direction", "caution", "cue", "source"):
         if key not in r:
             raise ProfileError(f"{where}: missing required field {key!r}")
-    if r["category"] not in CATEGORIES:
-        raise ProfileError(f"{where}: unknown category {r['category']!r}; "
-                           f"expected one of {sorted(CATEGORIES)}")
+    _name(where, r["category"], CATEGORIES, "category")
     scope = r.get("scope", "frame")
-    if scope not in ("frame", "rep"):
-        raise ProfileError(f"{where}: 'scope' must be 'frame' or 'rep', got {scope!r}")
+    if not isinstance(scope, str) or scope not in ("frame", "rep"):
+        raise ProfileError(f"{where}: 'scope' must be 'frame' or 'rep', got {_short(scope)}")
     known = FRAME_METRICS if scope == "frame" else REP_METRICS
-    if r["metric"] not in known:
-        raise ProfileError(f"{where}: unknown {scope} metric {r['metric']!r}; "
-                           f"expected one of {sorted(known)}")
+    _name(where, r["metric"], known, f"{scope} metric")
     segment = r.get("segment", "trunk")
-    if segment not in SEGMENTS:
-        raise ProfileError(f"{where}: unknown segment {segment!r}; expected one of {SEGMENTS}")
+    if not isinstance(segment, str) or segment not in SEGMENTS:
+        raise ProfileError(f"{where}: unknown segment {_short(segment)}; "
+                           f"expected one of {SEGMENTS}")
     for key in ("cue", "source"):
         if not isinstance(r[key], str) or not r[key].strip():
             raise ProfileError(f"{where}: {key!r} must be a non-empty string")
@@ -204,14 +253,19 @@ def _rule(rid: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Rule
         calibrated = _bands(f"{where} (calibrated)", cal.get("direction", r["direction"]),
                             cal.get("caution"), cal.get("poor"))
     when = []
-    for c in r.get("when", []):
+    raw_when = r.get("when", [])
+    if not isinstance(raw_when, list):
+        raise ProfileError(f"{where}: 'when' must be a list of {{metric=…, min=…, max=…}}")
+    for c in raw_when:
         if not isinstance(c, dict) or "metric" not in c or not set(c) <= {"metric", "min", "max"}:
             raise ProfileError(f"{where}: each 'when' entry is {{metric=…, min=…, max=…}}")
-        if c["metric"] not in known:
-            raise ProfileError(f"{where}: 'when' names unknown metric {c['metric']!r}")
+        if not isinstance(c["metric"], str) or c["metric"] not in known:
+            raise ProfileError(f"{where}: 'when' names unknown metric {_short(c['metric'])}")
         when.append(Condition(c["metric"],
-                              cast(float, _num(where, "when.min", c.get("min", -math.inf))),
-                              cast(float, _num(where, "when.max", c.get("max", math.inf)))))
+                              cast(float, _num(where, "when.min", c.get("min", -math.inf),
+                                               allow_inf=True)),
+                              cast(float, _num(where, "when.max", c.get("max", math.inf),
+                                               allow_inf=True))))
     timing = {k: cast(float, _num(where, k, r[k], lo=0.0))
               for k in ("hysteresis", "enter_s", "clear_s", "cue_after_s", "cue_cooldown_s",
                         "max_gap_s") if k in r}
@@ -220,7 +274,8 @@ def _rule(rid: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Rule
         if flag in r and not isinstance(r[flag], bool):
             raise ProfileError(f"{where}: {flag!r} must be true or false")
     return Rule(id=rid, activity=activity, category=r["category"], metric=r["metric"],
-                bands=bands, cue=r["cue"].strip(), source=r["source"].strip(), scope=scope,
+                bands=bands, cue=r["cue"].strip(), source=r["source"].strip(),
+                scope=cast(Scope, scope),
                 views=views, segment=segment, when=tuple(when), calibrated=calibrated,
                 requires_load=bool(r.get("requires_load", False)),
                 enabled=bool(r.get("enabled", True)), label=str(r.get("label", "")),
@@ -239,18 +294,38 @@ def _settings(act: str, raw: Mapping[str, Any], path: str) -> ActivitySettings:
         if k == "primary_views":
             kw[k] = _views(where, v)
         elif k == "required_metrics":
-            if not isinstance(v, list) or not set(v) <= FRAME_METRICS:
+            if not isinstance(v, list) or not all(
+                    isinstance(x, str) and x in FRAME_METRICS for x in v):
                 raise ProfileError(f"{where}: 'required_metrics' must list known metrics")
             kw[k] = tuple(v)
         elif isinstance(getattr(ActivitySettings(), k), str):
-            kw[k] = str(v)
+            if not isinstance(v, str):
+                raise ProfileError(f"{where}: {k!r} must be text, got {_short(v)}")
+            kw[k] = v
         else:
             kw[k] = _num(where, k, v, lo=0.0)
     return ActivitySettings(**kw)
 
 
 def load_profile(ref: str | Path | None = None) -> Profile:
-    """Load a built-in profile by name ("default") or a TOML file (which may ``extends``)."""
+    """Load a built-in profile by name ("default") or a TOML file (which may ``extends``).
+
+    Raises :class:`ProfileError` (naming the file) for anything wrong with it;
+    never another exception, whatever the file holds.
+    """
+    try:
+        return _load(ref)
+    except ProfileError:
+        raise
+    except RecursionError:  # an 'extends' chain thousands of files long
+        raise ProfileError(f"{_resolve(ref or DEFAULT_PROFILE, None)}: 'extends' goes "
+                           "too deep") from None
+    except Exception as e:  # belt and braces: a value of a type no check foresaw
+        raise ProfileError(f"{_resolve(ref or DEFAULT_PROFILE, None)}: a value has the "
+                           f"wrong type ({type(e).__name__}: {_short(str(e))})") from None
+
+
+def _load(ref: str | Path | None) -> Profile:
     chain = _raw_chain(ref if ref is not None else DEFAULT_PROFILE, None, ())
     meta, activities, raw_rules = _merge(chain)
     unknown_acts = set(activities) - set(ACTIVITIES)
@@ -261,7 +336,7 @@ def load_profile(ref: str | Path | None = None) -> Profile:
         act = rid.partition(".")[0]
         defaults = activities.get(act, {}).get("defaults", {})
         if not isinstance(defaults, dict):
-            raise ProfileError(f"[activities.{act}.defaults] must be a table")
+            raise ProfileError(f"{chain[-1][0]}: [activities.{act}.defaults] must be a table")
         rules.append(_rule(rid, raw, defaults))
     settings = {a: _settings(a, activities.get(a, {}), str(chain[-1][0])) for a in ACTIVITIES}
     name = str(meta.get("name", chain[-1][0].stem))
