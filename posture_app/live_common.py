@@ -1,16 +1,36 @@
-"""What the two webcam pages share: the per-session controller, Start/Stop, saving, the panel."""
+"""What the two webcam pages share: the per-session controller, Start/Stop, saving, the panel.
+
+A live session ends in one of three ways, and each keeps what was recorded:
+
+* **Stop** — the page sees the component stop, finishes the session and saves it.
+* **The camera stops** (unplugged, switched off, taken by another app) — the component
+  still plays but no frame arrives: after ``CAMERA_STALL_S`` the page finishes and saves
+  the session, says what happened, and asks the browser to stop the stream.
+* **The stream ends without the page** (tab closed, connection lost, another page
+  opened) — streamlit-webrtc's ``on_video_ended`` finishes and saves it on a worker
+  thread. A closed tab often ends nothing on the server for half a minute (the
+  connection times out), so the controller's watchdog also finishes a stream that
+  sent no frame for ``CAMERA_STALL_S + PAGE_GRACE_S`` seconds.
+
+While coaching, the session so far is also saved every ``FLUSH_EVERY_S`` seconds, so
+a crash of the server loses at most a few seconds (the start-up check marks such a
+session "interrupted").
+"""
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
+import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
-from posture_app import audio
+from posture_app import audio, camera
 from posture_app.charts import metric_bands
 from posture_app.live_engine import LiveConfig, LiveController, LiveRecord
 from posture_app.records import (
@@ -20,17 +40,39 @@ from posture_app.records import (
     shift_times,
     time_by_severity,
 )
-from posture_app.services import History, now, profile_name
-from posture_app.ui import cue_card, fmt_clock, guard, pill, stat_box, status_word
+from posture_app.services import History, load_settings, now, profile_name
+from posture_app.ui import cue_card, fmt_clock, pill, stat_box, status_word
 
 log = logging.getLogger("posture_app")
 
 FLUSH_EVERY_S = 3.0
+CAMERA_STALL_S = 5.0  # no frame for this long while playing: the camera stopped
+PAGE_GRACE_S = 3.0  # …and if the page has not noticed this much later, it has gone away
 POSITIVE = {
     "sitting": "Looking good — keep it easy and relaxed",
     "standing": "Nice and tall — keep breathing easy",
     "lifting": "Ready when you are — nice and steady",
 }
+CAMERA_STOPPED = (
+    "The camera stopped sending pictures — it may have been unplugged, switched off or "
+    "taken by another app. Your session up to that moment is saved and shown below. "
+    "Check the camera, then press Start again.")
+CAMERA_STOPPED_EMPTY = (
+    "The camera stopped sending pictures — it may have been unplugged, switched off or "
+    "taken by another app. Check the camera, then press Start again.")
+SAVE_FAILED = ("Your session could not be saved to your history. The summary below is still "
+               "correct; check the data folder in Settings.")
+
+
+@dataclass
+class Outcome:
+    """How a live session ended: the summary, and whether it was saved."""
+
+    payload: SessionPayload | None  # None: no frame was analysed
+    ended_by: str  # "stop" | "camera_stopped" | "stream_ended"
+    saved: bool = False
+    error: str | None = None  # a sentence when saving failed
+    calibration_saved: bool = False
 
 
 def controller(key: str) -> LiveController:
@@ -50,18 +92,112 @@ def prepare(ctrl: LiveController, config: LiveConfig) -> None:
         ctrl.warm_up()  # the pose model loads while the user reads the page
 
 
+def stream(ctrl: LiveController, key: str, config: LiveConfig, settings: Mapping[str, Any],
+           kind_label: str, payload_key: str) -> Any:
+    """The webcam component for this page, and the session's life around it (see above)."""
+    ended = functools.partial(stream_ended, ctrl, dict(settings), kind_label)
+    # Without a page to notice (the tab was closed), a stalled stream is finished here.
+    ctrl.stall_handler = functools.partial(stream_ended, ctrl, dict(settings), kind_label,
+                                           "no_frames")
+    ctrl.stall_after_s = CAMERA_STALL_S + PAGE_GRACE_S
+    ctx = camera.camera_stream(key, ctrl.on_frame, settings, on_ended=ended,
+                               stop=ctrl.stop_requested)
+    sync(ctrl, ctx, config, settings, kind_label, payload_key)
+    return ctx
+
+
 def sync(ctrl: LiveController, ctx: Any, config: LiveConfig, settings: Mapping[str, Any],
          kind_label: str, payload_key: str) -> None:
-    """After the component ran: handle Start (new session) and Stop (finish and save)."""
+    """After the component ran: Start (a new session), Stop and faults (finish and save)."""
     state = getattr(ctx, "state", None)
     active = bool(getattr(state, "playing", False) or getattr(state, "signalling", False))
-    if active and ctrl.state == "finished":
+    with ctrl.save_lock:  # a finaliser on a worker thread may be saving: wait for it
+        _sync(ctrl, active, config, settings, kind_label, payload_key)
+
+
+def _sync(ctrl: LiveController, active: bool, config: LiveConfig, settings: Mapping[str, Any],
+          kind_label: str, payload_key: str) -> None:
+    started = active and not ctrl.page_active  # Start was pressed
+    ctrl.page_active = active
+    if not active and ctrl.stop_requested:
+        ctrl.stop_requested = False  # the browser has stopped: show Start again
+        st.rerun()
+    if started and ctrl.state == "finished":
         ctrl.reset(config)
         ctrl.warm_up()
         st.session_state.pop(payload_key, None)
-    if not active and ctrl.state == "running":
-        st.session_state[payload_key] = finish(ctrl, settings, kind_label)
-        st.rerun()  # draw the page again as "stopped" (choices enabled, summary shown)
+    if ctrl.running and not active:
+        finalise(ctrl, settings, kind_label, "stop")
+    elif active and not ctrl.stop_requested and (
+            ctrl.state == "finished" or camera_stalled(ctrl)):
+        # Frames stopped (or the stream ended on the server) while the browser plays on.
+        ctrl.ended_by = "camera_stopped"
+        finalise(ctrl, settings, kind_label, "camera_stopped")
+        ctrl.stop_requested = True
+    elif not (ctrl.state == "finished" and ctrl.outcome is not None
+              and payload_key not in st.session_state):
+        return  # nothing ended (a session finished on a worker thread is shown below)
+    outcome: Outcome | None = ctrl.outcome
+    st.session_state[payload_key] = outcome.payload if outcome is not None else None
+    if outcome is not None and outcome.saved:
+        st.session_state["_saved_note"] = "Saved to your history."
+    if outcome is not None and outcome.calibration_saved:
+        load_settings(refresh=True)
+    st.rerun()  # draw the page again as "stopped" (choices enabled, summary shown)
+
+
+def camera_stalled(ctrl: LiveController) -> bool:
+    """A running session whose camera has sent nothing for ``CAMERA_STALL_S`` seconds."""
+    age = ctrl.frame_age()
+    return ctrl.running and age is not None and age > CAMERA_STALL_S
+
+
+def check_camera(ctrl: LiveController) -> None:
+    """From the refreshing panel: a stalled camera makes the whole page run again (sync)."""
+    if ctrl.page_active and not ctrl.stop_requested and camera_stalled(ctrl):
+        st.rerun(scope="app")
+
+
+def stream_ended(ctrl: LiveController, settings: Mapping[str, Any], kind_label: str,
+                 why: str = "stream_ended") -> None:
+    """streamlit-webrtc's ``on_video_ended`` and the stall watchdog (worker threads): finish
+    and save in the background, so a session whose tab was closed without Stop is kept."""
+    if not ctrl.running:
+        return  # nothing recorded, or already finished
+    threading.Thread(target=_finalise_quietly,
+                     args=(ctrl, ctrl.generation, settings, kind_label, why),
+                     name="posture-live-finish", daemon=True).start()
+
+
+def _finalise_quietly(ctrl: LiveController, generation: int, settings: Mapping[str, Any],
+                      kind_label: str, why: str) -> None:
+    try:
+        if why == "stream_ended" and ctrl.page_active:
+            # On Stop streamlit-webrtc ends the track too, just before the page runs: let
+            # the page finish the session itself (it knows it was Stop).
+            deadline = time.monotonic() + PAGE_GRACE_S
+            while ctrl.running and time.monotonic() < deadline:
+                time.sleep(0.05)
+        with ctrl.save_lock:
+            if ctrl.generation != generation or not ctrl.running:
+                return  # finished by the page (or a new stream began meanwhile)
+            log.info("%s: the live stream ended without Stop (%s); saving the session",
+                     kind_label, why)
+            finalise(ctrl, settings, kind_label, why)
+    except Exception:  # a worker thread: log it, never raise into streamlit-webrtc
+        log.exception("finishing the live session after its stream ended failed")
+
+
+def show_outcome(ctrl: LiveController) -> None:
+    """After a session ended: say what happened if it was not a plain Stop."""
+    outcome: Outcome | None = ctrl.outcome
+    if ctrl.running or outcome is None:
+        return
+    if ctrl.ended_by == "camera_stopped":
+        st.warning(CAMERA_STOPPED if outcome.payload is not None else CAMERA_STOPPED_EMPTY,
+                   icon=":material/videocam_off:")
+    if outcome.error:
+        st.error(outcome.error, icon=":material/error:")
 
 
 def _summary_so_far(series: list[dict[str, Any]], reps: list[dict[str, Any]],
@@ -83,19 +219,23 @@ def flush(ctrl: LiveController, settings: Mapping[str, Any], kind_label: str) ->
     if t - ctrl.last_flush < FLUSH_EVERY_S:
         return
     ctrl.last_flush = t
-    events, reps, series = ctrl.snapshot()
-    try:
-        with History() as h:
-            if ctrl.store_id is None:
-                ctrl.store_activity = _activity(ctrl)
-                ctrl.store_id = h.start("live", ctrl.store_activity,
-                                        started_at=ctrl.started_wall or now(), source=kind_label,
-                                        settings=_session_settings(ctrl, settings),
-                                        profile=profile_name(settings))
-            h.progress(ctrl.store_id, summary=_summary_so_far(series, reps, ctrl), events=events,
-                       reps=reps, duration_s=ctrl.coaching_seconds())
-    except Exception:  # a failed flush must not stop the coaching
-        log.exception("progress flush failed")
+    with ctrl.save_lock:
+        if not ctrl.running:  # finished meanwhile: the final save is (being) written
+            return
+        events, reps, series = ctrl.snapshot()
+        try:
+            with History() as h:
+                if ctrl.store_id is None:
+                    ctrl.store_activity = _activity(ctrl)
+                    ctrl.store_id = h.start("live", ctrl.store_activity,
+                                            started_at=ctrl.started_wall or now(),
+                                            source=kind_label,
+                                            settings=_session_settings(ctrl, settings),
+                                            profile=profile_name(settings))
+                h.progress(ctrl.store_id, summary=_summary_so_far(series, reps, ctrl),
+                           events=events, reps=reps, duration_s=ctrl.coaching_seconds())
+        except Exception:  # a failed flush must not stop the coaching
+            log.exception("progress flush failed")
 
 
 def _activity(ctrl: LiveController) -> str:
@@ -111,52 +251,77 @@ def _session_settings(ctrl: LiveController, settings: Mapping[str, Any]) -> dict
             "break_minutes": settings.get("break_minutes")}
 
 
-def finish(ctrl: LiveController, settings: Mapping[str, Any], kind_label: str
-           ) -> SessionPayload | None:
-    """On Stop: finish the library session, build the summary at once, and save it."""
-    duration = ctrl.coaching_seconds()
-    series = list(ctrl.series)
-    result = ctrl.finish()
-    if ctrl.frames_processed == 0:
-        return None
-    payload = shift_times(payload_from_session(result, duration, series), ctrl.coach_start_t)
-    payload.summary["live"] = {"frames_analysed": ctrl.frames_processed,
-                               "processed_fps": round(ctrl.fps, 1),
-                               "latency_s": round(ctrl.latency_s, 3)}
-    if ctrl.calibration is not None and hasattr(ctrl.calibration, "to_dict"):
-        _remember_calibration(ctrl.calibration, settings)
-    if settings.get("save_history", True) and ctrl.phase == "coaching":
-        with guard("saving the session to your history"), History() as h:
-            stale = None
-            if ctrl.store_id is not None and ctrl.store_activity != payload.activity:
-                # The store keeps the activity given at the start; in automatic mode the
-                # session's activity is only known at the end: save anew, drop the draft.
-                stale, ctrl.store_id = ctrl.store_id, None
-            if ctrl.store_id is None:
-                ctrl.store_id = h.start("live", payload.activity,
-                                        started_at=ctrl.started_wall or now(), source=kind_label,
-                                        settings=_session_settings(ctrl, settings),
-                                        profile=profile_name(settings))
-                ctrl.store_activity = payload.activity
-            h.finish(ctrl.store_id, summary=payload.summary, events=payload.events,
-                     reps=payload.reps, duration_s=duration, ended_at=now())
-            if stale is not None:
-                h.delete(stale)
-            st.session_state["_saved_note"] = "Saved to your history."
-    return payload
+def finalise(ctrl: LiveController, settings: Mapping[str, Any], kind_label: str,
+             ended_by: str = "stop") -> Outcome:
+    """Finish the session, build its summary and save it — once per stream, on any thread.
+
+    No Streamlit calls here (it also runs on a worker thread); the page shows the
+    returned :class:`Outcome` (``ctrl.outcome``).
+    """
+    from posture.errors import PostureError
+
+    with ctrl.save_lock:
+        if isinstance(ctrl.outcome, Outcome):
+            return ctrl.outcome
+        result = ctrl.finish()  # no frame is analysed after this
+        outcome = Outcome(payload=None, ended_by=ended_by)
+        if ctrl.frames_processed > 0:
+            duration = ctrl.coaching_seconds()
+            payload = shift_times(payload_from_session(result, duration, list(ctrl.series)),
+                                  ctrl.coach_start_t)
+            payload.summary["live"] = {"frames_analysed": ctrl.frames_processed,
+                                       "processed_fps": round(ctrl.recent_fps(), 1),
+                                       "latency_s": round(ctrl.latency_s, 3),
+                                       "ended_by": ended_by}
+            outcome.payload = payload
+            if ctrl.calibration is not None and hasattr(ctrl.calibration, "to_dict"):
+                outcome.calibration_saved = _remember_calibration(ctrl.calibration)
+            if settings.get("save_history", True) and ctrl.phase == "coaching":
+                try:
+                    _save(ctrl, payload, duration, settings, kind_label)
+                    outcome.saved = True
+                except PostureError as err:
+                    outcome.error = str(err)
+                except Exception:
+                    log.exception("saving the live session failed")
+                    outcome.error = SAVE_FAILED
+        ctrl.outcome = outcome
+        return outcome
 
 
-def _remember_calibration(cal: Any, settings: Mapping[str, Any]) -> None:
-    from posture_app.services import save_settings
+def _save(ctrl: LiveController, payload: SessionPayload, duration: float,
+          settings: Mapping[str, Any], kind_label: str) -> None:
+    with History() as h:
+        stale = None
+        if ctrl.store_id is not None and ctrl.store_activity != payload.activity:
+            # The store keeps the activity given at the start; in automatic mode the
+            # session's activity is only known at the end: save anew, drop the draft.
+            stale, ctrl.store_id = ctrl.store_id, None
+        if ctrl.store_id is None:
+            ctrl.store_id = h.start("live", payload.activity,
+                                    started_at=ctrl.started_wall or now(), source=kind_label,
+                                    settings=_session_settings(ctrl, settings),
+                                    profile=profile_name(settings))
+            ctrl.store_activity = payload.activity
+        h.finish(ctrl.store_id, summary=payload.summary, events=payload.events,
+                 reps=payload.reps, duration_s=duration, ended_at=now())
+        if stale is not None:
+            h.delete(stale)
 
-    stored = dict(settings.get("calibration") or {})
-    if stored.get(cal.posture) == cal.to_dict():
-        return
-    stored[cal.posture] = cal.to_dict()
+
+def _remember_calibration(cal: Any) -> bool:
+    """Keep a new personal calibration in the settings; True when it was written."""
     try:
-        save_settings({**settings, "calibration": stored})
+        with History() as h:
+            stored = dict(h.get_settings().get("calibration") or {})
+            if stored.get(cal.posture) == cal.to_dict():
+                return False
+            stored[cal.posture] = cal.to_dict()
+            h.save_settings({"calibration": stored})
+        return True
     except Exception:
         log.exception("could not remember the calibration")
+        return False
 
 
 # ---------------------------------------------------------------------------------- panel

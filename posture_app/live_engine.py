@@ -130,6 +130,17 @@ class LiveController:
         self._gen = 0  # bumped by reset(): a late warm-up for an old stream is discarded
         self._warming = False
         self.queue: queue.Queue[LiveRecord] = queue.Queue(maxsize=queue_size)
+        # Finishing and saving a stream happens once, on the page (Stop) or on a worker
+        # thread (the stream ended without the page: tab closed, connection lost).
+        self.save_lock = threading.RLock()
+        # Page-side (script thread): was the component active at the last run, and has
+        # the page asked the browser to stop the stream (the camera stopped sending)?
+        self.page_active = False
+        self.stop_requested = False
+        # Called (on a watchdog thread) when a running stream sent no frame for
+        # ``stall_after_s``: the camera stopped or the browser went away without a word.
+        self.stall_handler: Callable[[], None] | None = None
+        self.stall_after_s = 8.0
         self.reset(config)
 
     # ------------------------------------------------------------------ lifecycle
@@ -168,6 +179,9 @@ class LiveController:
             self.calibration: Any = self.config.calibration
             self.calibration_message: str | None = None
             self.session_result: Any = None
+            self.last_frame_wall: float | None = None  # time.monotonic() of the last frame
+            self.outcome: Any = None  # set once the stream is finished (and saved)
+            self.ended_by: str | None = None  # why it finished: "stop", "camera_stopped", …
             # Page-side state (script thread only) --------------------------------
             self.store_id: Any = None
             self.store_activity: str | None = None
@@ -264,6 +278,11 @@ class LiveController:
     def running(self) -> bool:
         return self.state == "running"
 
+    @property
+    def generation(self) -> int:
+        """Changes with every :meth:`reset` (a new stream)."""
+        return self._gen
+
     # ------------------------------------------------------------------ worker thread
     def _session_time(self, frame_time: float | None) -> float:
         """Session time of a frame: its capture timestamp, strictly increasing (MediaPipe)."""
@@ -299,6 +318,7 @@ class LiveController:
         """Analyse one frame and return the annotated picture (the raw one on failure)."""
         if self.state == "finished":
             return image_rgb
+        self.last_frame_wall = time.monotonic()
         if self.live is None:
             self.warm_up()
             self._ready.wait(self.max_wait_s)  # never near streamlit-webrtc's 10 s limit
@@ -310,6 +330,7 @@ class LiveController:
             if self.state == "idle":
                 self.state = "running"
                 self.started_wall = time.time()
+                self._watch(self._gen)
             try:
                 t = self._session_time(frame_time)
                 result = self.live.process(image_rgb, t)
@@ -322,6 +343,27 @@ class LiveController:
                     "The live analysis stopped working; press Stop, then Start again.")
                 return image_rgb
             return out
+
+    def _watch(self, gen: int) -> None:
+        """Start the stall watchdog for this stream (only if someone listens)."""
+        if self.stall_handler is None:
+            return
+        threading.Thread(target=self._watchdog, args=(gen,), daemon=True,
+                         name="posture-live-watchdog").start()
+
+    def _watchdog(self, gen: int) -> None:
+        while True:
+            time.sleep(0.5)
+            if gen != self._gen or self.state != "running":
+                return  # stopped, finished or reset: nothing to watch
+            age = self.frame_age()
+            handler = self.stall_handler
+            if age is not None and age > self.stall_after_s and handler is not None:
+                try:
+                    handler()
+                except Exception:
+                    log.exception("the stall handler failed")
+                return
 
     def _waiting(self, image_rgb: np.ndarray) -> np.ndarray:
         from posture.render import draw_label
@@ -502,6 +544,16 @@ class LiveController:
         if w and time.monotonic() - w[-1] > 2.0:
             self.fps = 0.0
         return newest
+
+    def recent_fps(self) -> float:
+        """Processed frames per second over the last results (not zeroed by a pause)."""
+        w = self._fps_window
+        return (len(w) - 1) / (w[-1] - w[0]) if len(w) >= 2 and w[-1] > w[0] else self.fps
+
+    def frame_age(self) -> float | None:
+        """Seconds since the camera's last frame reached the analysis (None: no frame yet)."""
+        last = self.last_frame_wall
+        return None if last is None else time.monotonic() - last
 
     def coaching_seconds(self) -> float:
         return max(self.last_t - self.coach_start_t, 0.0) if self.phase == "coaching" else 0.0

@@ -222,10 +222,21 @@ def rtc_configuration(settings: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ profiles
+_fallback_profile_dir: list[Path] = []
+
+
 def _profile_dir() -> Path:
+    """A private temporary folder for rule-profile files (checked: the files in it are
+    trusted as written, so nobody else may be able to write there)."""
     uid = os.getuid() if hasattr(os, "getuid") else 0  # Windows: the temp dir is per user
     d = Path(tempfile.gettempdir()) / f"posture-app-profiles-{uid}"
     d.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = d.stat()
+    if (hasattr(os, "getuid") and info.st_uid != uid) or info.st_mode & 0o022:
+        log.warning("%s is not private; using a folder of this process instead", d)
+        if not _fallback_profile_dir or not _fallback_profile_dir[0].is_dir():
+            _fallback_profile_dir[:] = [Path(tempfile.mkdtemp(prefix="posture-app-profiles-"))]
+        return _fallback_profile_dir[0]
     return d
 
 
@@ -334,14 +345,3 @@ def calibration_from_settings(settings: Mapping[str, Any], posture: str) -> Any:
                            spread=dict(raw.get("spread", {})))
     except Exception:
         return None
-
-
-def safe_filename(name: str, default: str = "upload") -> str:
-    """A file name that is safe to create in a temporary folder."""
-    base = os.path.basename(name.replace("\\", "/"))
-    stem, dot, ext = base.rpartition(".")
-    if not dot:
-        stem, ext = base, ""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._-")[:80] or default
-    ext = re.sub(r"[^A-Za-z0-9]+", "", ext)[:8].lower()
-    return f"{stem}.{ext}" if ext else stem

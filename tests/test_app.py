@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -113,6 +114,105 @@ def test_review_photo_gives_an_annotated_picture():
     labels = [b.label for b in at.get("download_button")]
     assert "Download annotated photo" in labels
     assert at.session_state["review_result"].media[:4] == b"\x89PNG"
+
+
+@pytest.fixture
+def temp_root(tmp_path, monkeypatch):
+    """Where the app's temporary folders go during this test (observable, then checked)."""
+    import tempfile
+
+    root = tmp_path / "tmp"
+    root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    return root
+
+
+def _watch_uploads(monkeypatch) -> list:
+    """Record the path of every file the review page hands to the analysis."""
+    import stat
+
+    import posture.pipeline
+
+    seen: list = []
+    real = posture.pipeline.analyze_video
+
+    def spy(path, *args, **kwargs):
+        seen.append((path, path.exists(), stat.S_IMODE(path.parent.stat().st_mode)))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(posture.pipeline, "analyze_video", spy)
+    return seen
+
+
+def test_review_upload_goes_to_a_private_temp_folder_that_is_removed(temp_root, monkeypatch):
+    seen = _watch_uploads(monkeypatch)
+    at = app_test("review")
+    at.run()
+    at.file_uploader[0].upload("../../evil name.mp4", SQUAT_CLIP.read_bytes(), "video/mp4")
+    at.run()
+    no_exception(at)
+    assert not at.error
+    [(path, existed, mode)] = seen
+    assert existed and mode == 0o700
+    assert path.name == "evil_name.mp4" and path.parent.parent == temp_root
+    assert path.parent.name.startswith("posture-review-")
+    assert not path.parent.exists() and _leftover(temp_root) == []  # removed afterwards
+    assert not (temp_root.parent / "evil name.mp4").exists()
+    result = at.session_state["review_result"]
+    assert result.name == "evil name.mp4"  # shown and saved as the user's own name
+    assert store().list_sessions()[0].source == "evil name.mp4"
+    from posture_app.pages.review import download_names
+
+    assert download_names(result) == {
+        "html": "evil_name-report.html", "media": "evil_name-annotated.mp4",
+        "json": "evil_name-report.json", "csv": "evil_name-frames.csv"}
+
+
+@pytest.mark.parametrize("case", ["text", "truncated", "exception"])
+def test_review_temp_folder_is_removed_when_the_analysis_fails(case, temp_root, monkeypatch):
+    import posture.pipeline
+
+    if case == "text":
+        name, data = "notes.txt", b"this is not a video\n" * 50
+    elif case == "truncated":
+        name, data = "cut.mp4", SQUAT_CLIP.read_bytes()[:4096]
+    else:
+        name, data = SQUAT_CLIP.name, SQUAT_CLIP.read_bytes()
+
+        def boom(path, *args, **kwargs):
+            assert path.exists() and path.parent.parent == temp_root
+            raise RuntimeError("out of memory, say")
+
+        monkeypatch.setattr(posture.pipeline, "analyze_video", boom)
+    at = app_test("review")
+    at.run()
+    at.file_uploader[0].upload(name, data, "application/octet-stream")
+    at.run()
+    no_exception(at)  # a sentence, never a traceback
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert "Traceback" not in message and "RuntimeError" not in message
+    if case == "exception":
+        assert message.startswith("Something went wrong while analysing the recording.")
+    assert not at.get("download_button")
+    assert _leftover(temp_root) == []
+    assert store().list_sessions() == []
+
+
+def test_review_page_states_the_upload_size_limit():
+    from streamlit import config
+
+    old = config.get_option("server.maxUploadSize")
+    config.set_option("server.maxUploadSize", 500)
+    try:
+        at = app_test("review")
+        at.run()
+    finally:
+        config.set_option("server.maxUploadSize", old)
+    no_exception(at)
+    assert "up to 500 MB" in at.file_uploader[0].help
+    caption = " ".join(c.value for c in at.caption)
+    assert "Files up to 500 MB each" in caption and "no size limit" in caption
 
 
 # ------------------------------------------------------------------------------ history
@@ -298,6 +398,36 @@ def test_live_page_configures_webrtc_and_the_callback_coaches(monkeypatch):
     assert rows[0].summary["live"]["frames_analysed"] == 45
 
 
+def test_camera_errors_read_as_sentences_in_the_component(tmp_path, monkeypatch):
+    """The webrtc component shows getUserMedia errors as 'name: message'; the app serves
+    it with a small script first that turns camera errors into our sentences."""
+    import tempfile
+
+    import streamlit_webrtc
+
+    from posture_app import camera
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folder = camera.frontend_dir()
+    assert folder is not None and folder.parent.parent == tmp_path
+    index = (folder / "index.html").read_text()
+    stock = Path(streamlit_webrtc.__file__).parent / "frontend" / "dist"
+    assert index.index("posture-camera-errors.js") < index.index('type="module"')
+    assert sorted(p.name for p in (folder / "assets").iterdir()) == sorted(
+        p.name for p in (stock / "assets").iterdir())
+    script = (folder / "posture-camera-errors.js").read_text()
+    for name in ("NotAllowedError", "NotFoundError", "NotReadableError"):
+        assert json.dumps(camera.CAMERA_ERRORS[name])[1:-1] in script
+    assert "OverconstrainedError" not in script  # the component retries those itself
+    assert camera.frontend_dir() == folder  # made once
+    # A folder someone else could write to is never used.
+    (folder.parent).chmod(0o777)
+    try:
+        assert camera.frontend_dir() is None
+    finally:
+        folder.parent.chmod(0o700)
+
+
 def test_live_page_uses_configured_ice_servers(monkeypatch):
     with store() as s:
         s.save_settings({"ice_servers": "stun:stun.example.org:3478\nturn:turn.example.org",
@@ -326,8 +456,121 @@ def test_live_session_progress_is_flushed_while_running(monkeypatch):
     assert len(rows) == 1 and rows[0].status == "recording" and rows[0].duration_s > 0
 
 
+def _stream(fake, clip=SIT_CLIP, limit=30) -> None:
+    for frame in video_frames(clip, limit=limit):
+        fake.callback(frame)
+
+
+def _wait_for(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_camera_that_stops_sending_ends_the_session_with_a_sentence(monkeypatch):
+    """Unplugged mid-session: the browser still 'plays' but no frame arrives."""
+    from posture_app import live_common
+
+    monkeypatch.setattr(live_common, "CAMERA_STALL_S", 3600.0)
+    fake = install_webrtc(monkeypatch, playing=True)
+    at = app_test("live_coach")
+    at.run()
+    _stream(fake)
+    at.run()
+    no_exception(at)
+    frames = at.session_state["live_coach_ctrl"].frames_processed
+    assert frames >= 25 and f"Frames analysed: <b>{frames}</b>" in page_text(at)
+    assert fake.calls[-1]["desired_playing_state"] is None  # the user's Start/Stop
+    monkeypatch.setattr(live_common, "CAMERA_STALL_S", 0.3)
+    time.sleep(0.5)  # …and the camera is unplugged: no frame for longer than that
+    at.run()
+    no_exception(at)
+    assert [w.value for w in at.warning] == [live_common.CAMERA_STOPPED]
+    assert "Session summary" in page_text(at)
+    assert fake.calls[-1]["desired_playing_state"] is False  # the page stops the stream
+    [row] = store().list_sessions()
+    assert row.status == "complete" and row.summary["live"]["frames_analysed"] == frames
+    assert row.summary["live"]["ended_by"] == "camera_stopped"
+
+    fake.playing = False  # the browser stopped: Start is offered again
+    at.run()
+    no_exception(at)
+    assert fake.calls[-1]["desired_playing_state"] is None
+    assert [w.value for w in at.warning] == [live_common.CAMERA_STOPPED]  # still explained
+
+    fake.playing = True  # Start again: a new session, the old message goes
+    at.run()
+    no_exception(at)
+    assert not at.warning and "Session summary" not in page_text(at)
+    _stream(fake, limit=10)
+    fake.playing = False
+    at.run()
+    rows = store().list_sessions()
+    assert len(rows) == 2 and {r.summary["live"]["ended_by"] for r in rows} == {
+        "camera_stopped", "stop"}
+
+
+def test_stream_that_ends_without_stop_is_saved(monkeypatch):
+    """The tab was closed or the connection dropped: streamlit-webrtc's on_video_ended."""
+    from posture_app import live_common
+
+    monkeypatch.setattr(live_common, "PAGE_GRACE_S", 0.2)  # no page will come to finish it
+    fake = install_webrtc(monkeypatch, playing=True)
+    at = app_test("live_coach")
+    at.run()
+    _stream(fake)
+    fake.calls[-1]["on_video_ended"]()  # a worker thread, no page involved
+    ctrl = at.session_state["live_coach_ctrl"]
+    _wait_for(lambda: ctrl.outcome is not None)
+    [row] = store().list_sessions()
+    assert row.status == "complete" and row.summary["live"]["ended_by"] == "stream_ended"
+    assert row.summary["live"]["frames_analysed"] == ctrl.frames_processed >= 25
+    fake.playing = False  # if the page is still there, it shows the summary
+    at.run()
+    no_exception(at)
+    assert "Session summary" in page_text(at) and not at.warning
+    assert len(store().list_sessions()) == 1  # saved once
+
+
+def test_closed_tab_session_is_saved_by_the_watchdog(monkeypatch):
+    """No page and no end-of-stream signal: no frame for a while finishes the session."""
+    from posture_app import live_common
+
+    monkeypatch.setattr(live_common, "CAMERA_STALL_S", 0.2)
+    monkeypatch.setattr(live_common, "PAGE_GRACE_S", 0.2)
+    fake = install_webrtc(monkeypatch, playing=True)
+    at = app_test("live_coach")
+    at.run()
+    _stream(fake)  # then the tab closes: no more frames, no more page runs
+    ctrl = at.session_state["live_coach_ctrl"]
+    _wait_for(lambda: ctrl.outcome is not None)
+    [row] = store().list_sessions()
+    assert row.status == "complete" and row.summary["live"]["ended_by"] == "no_frames"
+
+
+def test_stop_and_on_video_ended_together_save_once(monkeypatch):
+    fake = install_webrtc(monkeypatch, playing=True)
+    at = app_test("live_coach")
+    at.run()
+    _stream(fake)
+    fake.playing = False
+    fake.calls[-1]["on_video_ended"]()  # streamlit-webrtc also ends the track on Stop
+    at.run()
+    no_exception(at)
+    ctrl = at.session_state["live_coach_ctrl"]
+    _wait_for(lambda: ctrl.outcome is not None)
+    time.sleep(0.2)
+    [row] = store().list_sessions()
+    assert row.status == "complete" and "Session summary" in page_text(at)
+    assert row.summary["live"]["ended_by"] == "stop"  # the page knew it was Stop
+
+
 # ------------------------------------------------------------------------------ lift lab
 def test_lift_lab_scores_reps_replays_and_compares(monkeypatch):
+    from posture_app import live_common
+
+    monkeypatch.setattr(live_common, "CAMERA_STALL_S", 3600.0)  # frames come in bursts here
     fake = install_webrtc(monkeypatch, playing=True)
     at = app_test("lift_lab")
     at.run()
@@ -389,13 +632,90 @@ def test_controller_survives_a_source_clock_restart():
 
 
 # ------------------------------------------------------------------------------ helpers
-def test_safe_filename_strips_paths_and_odd_characters():
-    from posture_app.services import safe_filename
+@pytest.mark.parametrize(("name", "safe"), [
+    ("../../evil.mp4", "evil.mp4"),
+    ("/etc/passwd", "passwd"),
+    ("..\\..\\Windows\\system32\\evil.mp4", "evil.mp4"),
+    ("C:\\Users\\me\\My clip (1).MP4", "My_clip_1.mp4"),
+    ("a\x00b.mp4", "a_b.mp4"),
+    ("tab\tnew\nline\r.mov", "tab_new_line.mov"),
+    ("evil\u202egnp.mp4", "evil_gnp.mp4"),  # right-to-left override
+    ("..", "upload"), ("....", "upload"), ("", "upload"), ("dir/", "upload"),
+    (".bashrc", "upload.bashrc"),
+    ("CON.mp4", "CON_.mp4"), ("nul", "nul_"), ("com1.tar.mp4", "com1_.tar.mp4"),
+    ("ünïcode clip.mov", "ünïcode_clip.mov"),  # letters of any script stay readable
+    ("日本語のビデオ.MP4", "日本語のビデオ.mp4"),
+    ("Übung  München .webm", "Übung_München.webm"),
+    ("clip.<script>", "clip.script"),
+])
+def test_safe_filename_makes_a_plain_readable_name(name, safe):
+    from posture_app.files import safe_filename
 
-    assert safe_filename("../../etc/passwd") == "passwd"
-    assert safe_filename("C:\\Users\\me\\My clip (1).MP4") == "My_clip_1.mp4"
-    assert safe_filename("....") == "upload"
-    assert safe_filename("ünïcode clip.mov") == "n_code_clip.mov"
+    assert safe_filename(name) == safe
+
+
+def test_safe_filename_bounds_the_length_and_never_leaves_the_folder():
+    from posture_app.files import MAX_STEM_BYTES, download_name, safe_filename
+
+    long = safe_filename("é" * 500 + ".mp4")
+    assert long.endswith(".mp4") and len(long.encode()) <= MAX_STEM_BYTES + 4
+    assert long[:-4] == "é" * (MAX_STEM_BYTES // 2)  # never half a character
+    nasty = ["../../evil.mp4", "/etc/passwd", "a\x00b.mp4", "..", ".", "~/x", "\\\\srv\\s\\f",
+             "a/../../b", "x" * 1000, "\x7f\x1b[31m.mp4"]
+    for name in nasty:
+        for out in (safe_filename(name), download_name(name, "-report.json")):
+            assert out and "/" not in out and "\\" not in out and "\x00" not in out
+            assert out not in (".", "..") and not out.startswith(".")
+            assert all(ch.isprintable() for ch in out)
+            assert len(out.encode()) <= 255
+
+
+def test_download_names_follow_the_upload_name():
+    from posture_app.files import display_name, download_name
+
+    assert download_name("../../My squat (left).MP4", "-report.html") == \
+        "My_squat_left-report.html"
+    assert download_name("/etc/passwd", "-frames.csv") == "passwd-frames.csv"
+    assert download_name("....", "-annotated.mp4") == "recording-annotated.mp4"
+    assert download_name("PRN.mov", "-report.json") == "PRN_-report.json"
+    assert download_name("Übung 1.mp4", "-report.json") == "Übung_1-report.json"
+    assert display_name("../../a\x00b.mp4") == "a b.mp4"  # for sentences and the history
+    assert display_name("x" * 300).endswith("…") and len(display_name("x" * 300)) == 120
+
+
+def _leftover(root) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.name.startswith("posture-"))
+
+
+def test_upload_folder_is_private_and_removed_on_every_path(tmp_path, monkeypatch):
+    import io
+    import stat
+    import tempfile
+
+    from posture_app.files import upload_folder
+
+    root = tmp_path / "tmp"
+    root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    # Success, from bytes and from a file object (copied in chunks).
+    for data in (b"video bytes", io.BytesIO(b"video bytes")):
+        with upload_folder("../../evil.mp4", data) as path:
+            assert path.read_bytes() == b"video bytes"
+            assert path.name == "evil.mp4" and path.parent.parent == root
+            assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700  # private
+            (path.parent / "annotated.mp4").write_bytes(b"out")  # outputs go there too
+        assert _leftover(root) == []
+    # An exception inside the block.
+    with pytest.raises(RuntimeError), upload_folder("/etc/passwd", b"x") as path:
+        assert path.parent.parent == root and path.name == "passwd"
+        raise RuntimeError("analysis failed")
+    assert _leftover(root) == []
+    # Crafted names land inside the folder, never next to it or above it.
+    for name in ("a\x00b.mp4", "..", "../", "..\\..\\x", "/", "~/.ssh/id_rsa"):
+        with upload_folder(name, b"x") as path:
+            assert path.parent.parent == root and path.resolve().parent == path.parent
+    assert _leftover(root) == [] and sorted(p.name for p in root.iterdir()) == []
+    assert not (tmp_path / "evil.mp4").exists() and not (root / "evil.mp4").exists()
 
 
 def test_break_interval_becomes_a_profile_that_extends_the_chosen_one():

@@ -11,7 +11,15 @@ import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
 from posture_app import camera
-from posture_app.live_common import controller, flush, prepare, render_live_panel, sync
+from posture_app.live_common import (
+    check_camera,
+    controller,
+    flush,
+    prepare,
+    render_live_panel,
+    show_outcome,
+    stream,
+)
 from posture_app.live_engine import LiveConfig, LiveController, LiveRep
 from posture_app.media import clip_mp4
 from posture_app.records import (
@@ -54,8 +62,8 @@ def page() -> None:
 
     video_col, panel_col = st.columns([5, 4], gap="large")
     with video_col:
-        ctx = camera.camera_stream("lift-lab", ctrl.on_frame, settings)
-        sync(ctrl, ctx, config, settings, "Lift lab", PAYLOAD_KEY)
+        ctx = stream(ctrl, "lift-lab", config, settings, "Lift lab", PAYLOAD_KEY)
+        show_outcome(ctrl)
         playing = bool(getattr(getattr(ctx, "state", None), "playing", False))
         if not playing:
             st.caption("Set the camera side-on, 2–3 m away, with the feet and the load in "
@@ -70,6 +78,7 @@ def page() -> None:
                 render_live_panel(ctrl, settings, profile, "lifting", big=True,
                                   show_angles=False)
                 flush(ctrl, settings, "Lift lab")
+                check_camera(ctrl)
             else:
                 st.html('<div class="posture-muted" style="font-size:1.1rem">'
                         "Press <b>Start</b> to begin. The last lift's score, its replay and the "

@@ -5,7 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from posture_app import camera
-from posture_app.live_common import controller, flush, prepare, render_live_panel, sync
+from posture_app.live_common import (
+    check_camera,
+    controller,
+    flush,
+    prepare,
+    render_live_panel,
+    show_outcome,
+    stream,
+)
 from posture_app.live_engine import CALIBRATION_POSTURES, LiveConfig
 from posture_app.records import SessionPayload
 from posture_app.services import (
@@ -66,8 +74,8 @@ def page() -> None:
 
     video_col, panel_col = st.columns([3, 2], gap="large")
     with video_col:
-        ctx = camera.camera_stream("live-coach", ctrl.on_frame, settings)
-        sync(ctrl, ctx, config, settings, "Live coach", PAYLOAD_KEY)
+        ctx = stream(ctrl, "live-coach", config, settings, "Live coach", PAYLOAD_KEY)
+        show_outcome(ctrl)
         state = getattr(ctx, "state", None)
         playing = bool(getattr(state, "playing", False))
         if not playing:
@@ -84,6 +92,7 @@ def page() -> None:
                 return
             render_live_panel(ctrl, settings, profile, activity)
             flush(ctrl, settings, "Live coach")
+            check_camera(ctrl)
 
         panel()
 

@@ -6,17 +6,18 @@ import csv
 import io
 import json
 import logging
-import tempfile
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
 from posture_app.charts import chartable, metric_bands
+from posture_app.files import display_name, download_name, upload_folder
 from posture_app.media import to_jpeg
 from posture_app.records import (
     CATEGORY_LABELS,
@@ -35,7 +36,6 @@ from posture_app.services import (
     load_rules,
     load_settings,
     now,
-    safe_filename,
     user_height,
 )
 from posture_app.summary import render_summary
@@ -77,9 +77,13 @@ def page() -> None:
     fast = c2.checkbox("Long recording: analyse 10 frames a second (faster)",
                        key="review_fast",
                        help="Good for long sitting sessions; lifts are best analysed in full.")
+    limit = upload_limit_words()
     uploaded = st.file_uploader(
         "Video or photo", key="review_upload",
-        help=f"An {FORMATS}. The file is analysed on this computer and deleted afterwards.")
+        help=f"An {FORMATS}, up to {limit}. The file is analysed on this computer in a "
+             "private temporary folder, which is deleted afterwards.")
+    st.caption(f"Files up to {limit} each. A longer recording can be analysed from the "
+               "command line, which has no size limit: `posture analyze your-video.mp4`.")
     if uploaded is None:
         st.session_state.pop(RESULT_KEY, None)
         _intro()
@@ -92,12 +96,22 @@ def page() -> None:
         st.session_state.pop(RESULT_KEY, None)
         result = None
         with guard("analysing the recording"):
-            result = analyse_upload(uploaded.name, uploaded.getvalue(), activity, fast, settings,
-                                    key)
+            result = analyse_upload(uploaded.name, uploaded, activity, fast, settings, key)
         if result is None:
             return
         st.session_state[RESULT_KEY] = result
     show_result(result, settings)
+
+
+def upload_limit_words() -> str:
+    """The uploader's size limit in words ("500 MB"), from ``server.maxUploadSize``."""
+    try:
+        mb = float(st.get_option("server.maxUploadSize"))
+    except (TypeError, ValueError, RuntimeError):
+        mb = 200.0  # Streamlit's default
+    if mb >= 1024 and mb % 1024 == 0:
+        return f"{mb / 1024:g} GB"
+    return f"{mb:g} MB"
 
 
 def _intro() -> None:
@@ -129,33 +143,48 @@ def _progress_fn(bar: Any, label: str, start: float, end: float) -> Callable[[in
     return update
 
 
-def analyse_upload(name: str, data: bytes, activity: str, fast: bool,
+def analyse_upload(name: str, data: bytes | BinaryIO, activity: str, fast: bool,
                    settings: dict[str, Any], key: tuple[Any, ...]) -> ReviewResult | None:
-    """Save the upload to a private temporary folder, analyse it, and remove the folder."""
-    from posture.pipeline import AnalysisOptions, analyze_video
-    from posture.render import render_image, render_video
-    from posture.report import build_report, csv_rows
+    """Save the upload to a private temporary folder, analyse it, and remove the folder.
+
+    The folder goes on every path: a finished analysis, a file that is not a video,
+    no person found, an exception. ``name`` is only shown (cleaned), never used as a
+    path: the file inside the folder gets :func:`posture_app.files.safe_filename`.
+    """
+    raw_name, name = name, display_name(name)
+    from posture.pipeline import AnalysisOptions
 
     profile_ref = effective_profile(settings)
     height = user_height(settings)
     options = AnalysisOptions(activity=activity, profile=profile_ref, user_height_cm=height,
                               analysis_fps=10.0 if fast else None)
     bar = st.progress(0.0, text="Getting ready…")
-    with tempfile.TemporaryDirectory(prefix="posture-review-") as tmp:
-        path = Path(tmp) / safe_filename(name)
-        path.write_bytes(data)
+    try:
+        return _analyse(raw_name, name, data, options, bar, settings, key)
+    finally:
+        bar.empty()
+
+
+def _analyse(raw_name: str, name: str, data: bytes | BinaryIO, options: Any, bar: Any,
+             settings: dict[str, Any], key: tuple[Any, ...]) -> ReviewResult | None:
+    from posture.pipeline import analyze_video
+    from posture.render import render_image, render_video
+    from posture.report import build_report, csv_rows
+
+    height = options.user_height_cm
+    with upload_folder(raw_name, data, prefix="posture-review-") as path:
+        tmp = path.parent
         analysis = analyze_video(path, options,
                                  progress=_progress_fn(bar, "Analysing", 0.0, 0.7))
         if not analysis.frames or analysis.detected_fraction == 0.0:
-            bar.empty()
-            st.error(NO_PERSON.format(name=name), icon=":material/person_off:")
+            st.error(NO_PERSON.format(name=_md(name)), icon=":material/person_off:")
             return None
         kind = analysis.info.kind
         bar.progress(0.7, text="Drawing the skeleton on the video…")
         if kind == "image":
-            media = render_image(analysis, Path(tmp) / "annotated.png").read_bytes()
+            media = render_image(analysis, tmp / "annotated.png").read_bytes()
         else:
-            out = render_video(analysis, Path(tmp) / "annotated.mp4",
+            out = render_video(analysis, tmp / "annotated.mp4",
                                progress=_progress_fn(bar, "Drawing", 0.7, 0.95))
             media = out.read_bytes()
         bar.progress(0.95, text="Picking the key moments…")
@@ -169,7 +198,7 @@ def analyse_upload(name: str, data: bytes, activity: str, fast: bool,
     series = [series_row(f, height) for f in analysis.frames]
     payload = payload_from_session(analysis.session, analysis.info.duration_s, series,
                                    analysis.detected_fraction)
-    profile = load_rules(profile_ref)
+    profile = load_rules(options.profile)
     specs = chartable(pd.DataFrame(series), metric_bands(profile, payload.activity))
     html = build_html_report(payload, title="Posture report", source=name, series=series,
                              specs=specs, profile=profile, key_frames=key_frames,
@@ -260,6 +289,15 @@ def worst_moments(analysis: Any, path: Path, limit: int = 6) -> list[tuple[str, 
 
 
 # ------------------------------------------------------------------------------ display
+def download_names(result: ReviewResult) -> dict[str, str]:
+    """The file names offered for the downloads, made from the upload's (cleaned) name."""
+    ext = "png" if result.kind == "image" else "mp4"
+    return {"html": download_name(result.name, "-report.html"),
+            "media": download_name(result.name, f"-annotated.{ext}"),
+            "json": download_name(result.name, "-report.json"),
+            "csv": download_name(result.name, "-frames.csv")}
+
+
 def show_result(result: ReviewResult, settings: dict[str, Any]) -> None:
     profile = load_rules(effective_profile(settings))
     payload = result.payload
@@ -267,19 +305,18 @@ def show_result(result: ReviewResult, settings: dict[str, Any]) -> None:
         st.warning(w, icon=":material/warning:")
     if result.saved_id is not None:
         st.caption("Saved to your history (summary, events and reps — never the video).")
-    stem = Path(safe_filename(result.name)).stem or "recording"
+    names = download_names(result)
     d1, d2, d3, d4 = st.columns(4)
-    d1.download_button("Download printable report", result.html, f"{stem}-report.html",
+    d1.download_button("Download printable report", result.html, names["html"],
                        "text/html", type="primary", icon=":material/print:",
                        width="stretch", help="Open it and print to PDF for your therapist.")
-    media_name = f"{stem}-annotated.{'png' if result.kind == 'image' else 'mp4'}"
     d2.download_button("Download annotated " + ("photo" if result.kind == "image" else "video"),
-                       result.media, media_name,
+                       result.media, names["media"],
                        "image/png" if result.kind == "image" else "video/mp4",
                        icon=":material/movie:", width="stretch")
-    d3.download_button("Download report.json", result.report_json, f"{stem}-report.json",
+    d3.download_button("Download report.json", result.report_json, names["json"],
                        "application/json", icon=":material/data_object:", width="stretch")
-    d4.download_button("Download frames.csv", result.frames_csv, f"{stem}-frames.csv",
+    d4.download_button("Download frames.csv", result.frames_csv, names["csv"],
                        "text/csv", icon=":material/table:", width="stretch")
 
     left, right = st.columns([3, 2], gap="large")
@@ -299,6 +336,11 @@ def show_result(result: ReviewResult, settings: dict[str, Any]) -> None:
         cols = st.columns(3)
         for i, (caption, jpg) in enumerate(result.key_frames):
             cols[i % 3].image(jpg, caption=caption, width="stretch")
+
+
+def _md(text: str) -> str:
+    """Plain text inside Streamlit markdown (an upload's name may hold * _ [ ] …)."""
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~])", r"\\\1", text)
 
 
 def render_summary_short(payload: SessionPayload) -> None:
