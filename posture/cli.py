@@ -93,7 +93,6 @@ def _parser() -> argparse.ArgumentParser:
 def _analyze(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from posture.parallel import render_video_parallel
     from posture.pipeline import AnalysisOptions, analyze_video
     from posture.render import render_image, render_video
     from posture.report import write_csv, write_report
@@ -156,14 +155,8 @@ def _analyze(args: argparse.Namespace) -> int:
                 vbar.update(done - vbar.n)
 
             try:
-                video = None
-                if args.workers != 1:  # chunks drawn and encoded on every core
-                    video = render_video_parallel(
-                        analysis, out / "annotated.mp4", vprogress, workers=args.workers
-                    )
-                if video is None:
-                    video = render_video(analysis, out / "annotated.mp4", vprogress)
-                written.append(video)
+                written.append(render_video(analysis, out / "annotated.mp4", vprogress,
+                                            workers=args.workers))
             finally:
                 vbar.close()
     name = display_name(args.media)

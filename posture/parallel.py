@@ -37,6 +37,7 @@ import queue
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -408,7 +409,7 @@ def parallel_records(
 
     job = functools.partial(_run_chunk, path, table, frozenset(selected),
                             options.model_complexity, max_side)
-    if not shared_pool(workers).run(job, chunks, on_message, "analysis"):
+    if not _run_on_pool(workers, job, chunks, on_message, "analysis"):
         return None
     records = [r for c in chunks for r in per_chunk[c.number]]
     if [r.index for r in records] != selected:
@@ -533,6 +534,22 @@ def shared_pool(n_workers: int) -> WorkerPool:
     if _shared is None:
         _shared = WorkerPool(n_workers)
     return _shared
+
+
+# The shared pool runs one job at a time; a second caller (another browser tab of
+# the app, another thread) works in its own process instead of waiting.
+_pool_lock = threading.Lock()
+
+
+def _run_on_pool(n_workers: int, job: Callable[..., None], tasks: Sequence[Any],
+                 on_message: Callable[[tuple[Any, ...]], None], what: str) -> bool:
+    """``shared_pool(n).run(...)``; False at once if the pool is busy with another job."""
+    if not _pool_lock.acquire(blocking=False):
+        return False
+    try:
+        return shared_pool(n_workers).run(job, tasks, on_message, what)
+    finally:
+        _pool_lock.release()
 
 
 def shutdown() -> None:
@@ -678,7 +695,7 @@ def render_video_parallel(analysis: Analysis, out_path: Path,
                 progress(sum(done.values()), max(info.frames, 1))
 
         job = functools.partial(_render_chunk, path, table, info)
-        if not shared_pool(workers).run(job, tasks, on_message, "render"):
+        if not _run_on_pool(workers, job, tasks, on_message, "render"):
             return None
         tmp = out_path.with_name(out_path.stem + ".part.mp4")
         _concat_segments([Path(t.segment) for t in tasks], [t.start for t in tasks],

@@ -155,9 +155,21 @@ def annotate_frame(image: np.ndarray, result: FrameResult) -> np.ndarray:
 
 
 def render_video(
-    analysis: Analysis, out_path: Path, progress: Callable[[int, int], None] | None = None
+    analysis: Analysis, out_path: Path, progress: Callable[[int, int], None] | None = None,
+    *, workers: int = 1,
 ) -> Path:
-    """Re-decode the source and write an H.264 mp4 with the overlay on every frame."""
+    """Re-decode the source and write an H.264 mp4 with the overlay on every frame.
+
+    ``workers`` ≠ 1 draws and encodes chunks on several cores
+    (``posture.parallel.render_video_parallel``, 0 = every core) where the clip
+    allows it, with the same result; otherwise one pass here.
+    """
+    if workers != 1:
+        from posture.parallel import render_video_parallel
+
+        done = render_video_parallel(analysis, out_path, progress, workers=workers)
+        if done is not None:
+            return done
     by_index = {f.index: f for f in analysis.frames}
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(out_path.stem + ".part.mp4")

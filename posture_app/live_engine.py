@@ -44,6 +44,9 @@ class LiveConfig:
     calibration: Any = None  # a saved ``Calibration`` to coach with
     replay_s: float = 0.0  # > 0: keep annotated frames of the last seconds (lift lab)
     replay_width: int = 480
+    # Low-power setting: while sitting, analyse at most this many frames a second
+    # (None = every frame). Lifting and standing always run at the camera's rate.
+    sitting_rate_hz: float | None = None
     assessor_kwargs: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -176,6 +179,7 @@ class LiveController:
             self.phase = "calibrating" if self.config.calibrate_s > 0 else "coaching"
             self._calib_frames: list[Any] = []
             self._calib_first_t: float | None = None
+            self._calib_left = self.config.calibrate_s
             self.calibration: Any = self.config.calibration
             self.calibration_message: str | None = None
             self.session_result: Any = None
@@ -224,6 +228,8 @@ class LiveController:
             kw["calibration"] = config.calibration
         if self._assessor_factory is not None:
             kw["assessor_factory"] = self._assessor_factory
+        if config.sitting_rate_hz:
+            kw["sitting_rate_hz"] = config.sitting_rate_hz
         return factory(activity=config.activity, profile=config.profile,
                        user_height_cm=config.user_height_cm, **kw)
 
@@ -375,9 +381,14 @@ class LiveController:
         return out
 
     def _after(self, image: np.ndarray, result: Any, t: float) -> np.ndarray:
-        from posture.render import draw_label
 
         frame = result.frame
+        if not getattr(result, "analysed", True):
+            # Low-power skip: the last analysis drawn on the new picture; nothing to record.
+            out = self.live.annotate(image, result)
+            if self.phase == "calibrating":
+                self._calibration_label(out, frame.detected)
+            return out
         a = result.assessment
         self.frames_processed += 1
         self.frames_detected += int(bool(frame.detected))
@@ -386,14 +397,10 @@ class LiveController:
         calib_left = 0.0
         if self.phase == "calibrating":
             calib_left = self._calibrate_step(frame, t)
+            self._calib_left = calib_left
         out = self.live.annotate(image, result) if hasattr(self.live, "annotate") else image
         if self.phase == "calibrating":
-            s = max(out.shape[0], out.shape[1]) / 720.0
-            text = ("Calibrating: sit tall and hold still" if
-                    self.config.calibration_posture == "sit_tall"
-                    else "Calibrating: stand tall and hold still")
-            left = f" - {calib_left:.0f} s" if frame.detected else " - step into view"
-            draw_label(out, text + left, (8, int(60 * s)), (255, 255, 255), s * 1.3)
+            self._calibration_label(out, frame.detected)
         else:
             self._append_series(row)
             self._track_reps(a, t, row)
@@ -403,6 +410,16 @@ class LiveController:
                 self.ring.popleft()
         self._push(self._record(frame, a, t, row, calib_left))
         return out
+
+    def _calibration_label(self, out: np.ndarray, detected: bool) -> None:
+        from posture.render import draw_label
+
+        s = max(out.shape[0], out.shape[1]) / 720.0
+        text = ("Calibrating: sit tall and hold still" if
+                self.config.calibration_posture == "sit_tall"
+                else "Calibrating: stand tall and hold still")
+        left = f" - {self._calib_left:.0f} s" if detected else " - step into view"
+        draw_label(out, text + left, (8, int(60 * s)), (255, 255, 255), s * 1.3)
 
     def _calibrate_step(self, frame: Any, t: float) -> float:
         if frame.detected:

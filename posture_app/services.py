@@ -39,6 +39,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "audio_enabled": True,
     "audio_mode": "voice",  # "voice" (browser speech) | "chime"
     "break_minutes": 30,
+    "low_power": False,  # sitting analysed LOW_POWER_SITTING_HZ times a second
     "ice_servers": "",  # one STUN/TURN URL per line; empty = local network only
     "ice_username": "",
     "ice_credential": "",
@@ -46,6 +47,16 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "keep_frames": False,  # opt-in: keep key-frame pictures with reviewed sessions
     "calibration": {},  # posture ("sit_tall"/"stand_tall") -> Calibration.to_dict()
 }
+
+
+# Low-power setting: sitting rules persist for seconds, so 5 analysed frames a second
+# lose nothing a patient would notice while using about a third of the processor.
+LOW_POWER_SITTING_HZ = 5.0
+
+
+def sitting_rate(settings: Mapping[str, Any]) -> float | None:
+    """The live coach's sitting analysis rate: reduced in low-power mode, else every frame."""
+    return LOW_POWER_SITTING_HZ if settings.get("low_power") else None
 
 
 def now() -> float:

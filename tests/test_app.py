@@ -631,6 +631,27 @@ def test_controller_survives_a_source_clock_restart():
     assert ctrl.error is None
 
 
+def test_low_power_sitting_analyses_fewer_frames_but_shows_every_one():
+    from posture_app.live_engine import LiveConfig, LiveController
+    from posture_app.services import LOW_POWER_SITTING_HZ, sitting_rate
+
+    assert sitting_rate({"low_power": False}) is None
+    assert sitting_rate({"low_power": True}) == LOW_POWER_SITTING_HZ
+    frames = list(video_frames(SIT_CLIP, limit=45))  # 3 s at 15 fps
+    full = LiveController(LiveConfig(activity="sitting"))
+    low = LiveController(LiveConfig(activity="sitting", sitting_rate_hz=LOW_POWER_SITTING_HZ))
+    for frame in frames:
+        for ctrl in (full, low):
+            out = ctrl.on_frame(frame)
+            assert out.to_ndarray(format="rgb24").shape == frame.to_ndarray(format="rgb24").shape
+    assert full.frames_processed == len(frames)
+    # 3 s at 5 analyses a second (the clip's 15 fps gives every third frame)
+    assert abs(low.frames_processed - 15) <= 1
+    assert low.live.frames_skipped == len(frames) - low.frames_processed
+    assert len(low.series) == low.frames_processed  # skipped frames record nothing
+    assert low.error is None and low.finish() is not None
+
+
 # ------------------------------------------------------------------------------ helpers
 @pytest.mark.parametrize(("name", "safe"), [
     ("../../evil.mp4", "evil.mp4"),

@@ -157,6 +157,17 @@ def test_worker_pool_is_reused_and_reports_worker_errors() -> None:
         parallel.shutdown()
 
 
+def test_a_busy_pool_sends_the_second_caller_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two app tabs analysing at once: the second never shares the first one's workers."""
+    def no_workers(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a busy pool was used")
+
+    monkeypatch.setattr(parallel, "shared_pool", no_workers)
+    with parallel._pool_lock:  # another analysis holds the pool
+        assert parallel.parallel_records(SQUAT, PARALLEL) is None
+    assert not parallel._pool_lock.locked()
+
+
 # --------------------------------------------------------------------------- with the model
 
 

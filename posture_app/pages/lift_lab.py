@@ -12,6 +12,7 @@ import streamlit as st
 
 from posture_app import camera
 from posture_app.live_common import (
+    PANEL_REFRESH_S,
     check_camera,
     controller,
     flush,
@@ -72,7 +73,7 @@ def page() -> None:
     live = playing or ctrl.running
 
     with panel_col:
-        @st.fragment(run_every=0.5 if live else None)
+        @st.fragment(run_every=PANEL_REFRESH_S if live else None)
         def panel() -> None:
             if live:
                 render_live_panel(ctrl, settings, profile, "lifting", big=True,
@@ -87,7 +88,7 @@ def page() -> None:
 
         panel()
 
-    @st.fragment(run_every=1.0 if live else None)
+    @st.fragment(run_every=PANEL_REFRESH_S if live else None)
     def replay() -> None:
         _replay_and_reference(ctrl)
 

@@ -6,6 +6,7 @@ import streamlit as st
 
 from posture_app import camera
 from posture_app.live_common import (
+    PANEL_REFRESH_S,
     check_camera,
     controller,
     flush,
@@ -23,6 +24,7 @@ from posture_app.services import (
     effective_profile,
     load_rules,
     load_settings,
+    sitting_rate,
     user_height,
 )
 from posture_app.summary import render_summary
@@ -68,7 +70,8 @@ def page() -> None:
                         user_height_cm=user_height(settings),
                         calibrate_s=10.0 if calibrate and posture else 0.0,
                         calibration_posture=posture or "sit_tall",
-                        calibration=None if calibrate else saved_cal)
+                        calibration=None if calibrate else saved_cal,
+                        sitting_rate_hz=sitting_rate(settings))
     prepare(ctrl, config)
     profile = load_rules(profile_ref)
 
@@ -83,7 +86,7 @@ def page() -> None:
         camera.camera_help()
 
     with panel_col:
-        run_every = 0.5 if playing or ctrl.running else None
+        run_every = PANEL_REFRESH_S if playing or ctrl.running else None
 
         @st.fragment(run_every=run_every)
         def panel() -> None:

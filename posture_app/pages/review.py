@@ -157,7 +157,8 @@ def analyse_upload(name: str, data: bytes | BinaryIO, activity: str, fast: bool,
     profile_ref = effective_profile(settings)
     height = user_height(settings)
     options = AnalysisOptions(activity=activity, profile=profile_ref, user_height_cm=height,
-                              analysis_fps=10.0 if fast else None)
+                              analysis_fps=10.0 if fast else None,
+                              workers=0)  # every core (short clips stay in-process)
     bar = st.progress(0.0, text="Getting ready…")
     try:
         return _analyse(raw_name, name, data, options, bar, settings, key)
@@ -185,7 +186,7 @@ def _analyse(raw_name: str, name: str, data: bytes | BinaryIO, options: Any, bar
             media = render_image(analysis, tmp / "annotated.png").read_bytes()
         else:
             out = render_video(analysis, tmp / "annotated.mp4",
-                               progress=_progress_fn(bar, "Drawing", 0.7, 0.95))
+                               progress=_progress_fn(bar, "Drawing", 0.7, 0.95), workers=0)
             media = out.read_bytes()
         bar.progress(0.95, text="Picking the key moments…")
         key_frames = worst_moments(analysis, path)

@@ -68,6 +68,12 @@ def page() -> None:
             index=modes.index(str(settings.get("audio_mode", "voice"))), horizontal=True,
             key="set_audio_mode", disabled=not values["audio_enabled"],
             label_visibility="collapsed")
+        st.markdown("#### Power")
+        values["low_power"] = st.toggle(
+            "Low-power mode", value=bool(settings.get("low_power", False)), key="set_low_power",
+            help="While you sit, the live coach analyses 5 pictures a second instead of "
+                 "every one: your laptop stays cooler and its battery lasts longer. Sitting "
+                 "tips are just as quick. Standing and lifting always use every picture.")
     with right:
         _camera_section(values, settings)
         _privacy_section(values, settings)
