@@ -44,12 +44,10 @@ from posture_app.services import History, load_settings, now, profile_name
 from posture_app.ui import cue_card, fmt_clock, pill, stat_box, status_word
 
 log = logging.getLogger("posture_app")
-# Seconds between refreshes of the live side panel. Each Streamlit fragment rerun
-# stalls the WebRTC receive path for ~150 ms on a 2-core machine (benchmarks/live.py
-# --bare-panel: a bare app with a trivial 0.5 s fragment fell from 15.0 to 13.9 fps,
-# 1.0 s kept 14.5). The cue is drawn on the video at the camera's rate, so the
-# panel (angles, timer, reps) loses nothing at one refresh a second.
-PANEL_REFRESH_S = 1.0
+# Seconds between refreshes of the live side panel. A refresh costs ~5 ms of the
+# script thread; Streamlit's post-run gc.collect() used to add ~200 ms (the camera
+# frames queued meanwhile were dropped), so it is off in .streamlit/config.toml.
+PANEL_REFRESH_S = 0.5
 
 FLUSH_EVERY_S = 3.0
 CAMERA_STALL_S = 5.0  # no frame for this long while playing: the camera stopped
