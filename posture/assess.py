@@ -336,11 +336,18 @@ class Assessor:
                 else:
                     self._switch(act, t)
 
-        updates = {a: eng.update(m) for a, eng in self.engines.items()}
-        for a, u in updates.items():
-            if a == self.activity:
-                for e in u.closed:
-                    self._record(e, a)
+        # Every activity's rules follow the frames (in auto mode the next activity's
+        # persistence timers are primed before a switch); only the current one reports.
+        # The lifting rules' statuses also feed the rep buffer while reps are counted.
+        updates = {}
+        for a, eng in self.engines.items():
+            if a == self.activity or (a == "lifting" and self.counting):
+                updates[a] = u = eng.update(m)
+                if a == self.activity:
+                    for e in u.closed:
+                        self._record(e, a)
+            else:
+                eng.advance(m)
         cur = updates.get(self.activity)
         status: dict[str, Status] = dict(cur.status) if cur else {}
         segs: dict[str, Status] = dict(cur.segment_status) if cur else dict.fromkeys(

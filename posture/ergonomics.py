@@ -56,6 +56,8 @@ def _readonly(rows: object, shape: tuple[int, ...]) -> IntArray:
 
 def _check_int(name: str, value: int, lo: int, hi: int) -> None:
     """Reject a user-entered score outside the method's range (bools are not scores)."""
+    if type(value) is int and lo <= value <= hi:  # the per-frame case, first and cheap
+        return
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise ValueError(f"{name} must be an integer from {lo} to {hi}, got {value!r}.")
 

@@ -74,6 +74,12 @@ class RuleEngine:
                 seg[r.segment] = u.status
         return EngineUpdate(status, tuple(closed), seg, values)
 
+    def advance(self, m: FrameMetrics) -> None:
+        """``update`` for an activity nobody is shown: the states follow, nothing is reported."""
+        for r in self.rules:
+            v, applicable = self.value(r, m)
+            self.states[r.id].update(v, m.t, applicable)
+
     def close_all(self, t: float) -> tuple[ClosedEvent, ...]:
         out = [s.close(t) for s in self.states.values()]
         return tuple(e for e in out if e is not None)
