@@ -43,6 +43,11 @@ class AnalysisOptions:
     # only, 0 = one per CPU core. Photos and clips under ~10 s always run in-process.
     workers: int = 1
     chunk_s: float | None = None  # parallel chunk length; None = one chunk per worker
+    # Frames with a longer side are shrunk before the pose model. MediaPipe crops the
+    # person to 256×256 anyway, so a 4K phone clip only costs ~3× the decode and
+    # conversion time for the same landmarks. The report and the annotated video
+    # keep the original size.
+    max_side: int | None = 1280
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,11 +120,11 @@ def analyze_video(
     if options.workers != 1:
         from posture.parallel import parallel_records
 
-        chunked = parallel_records(path, options, progress=progress)
+        chunked = parallel_records(path, options, progress=progress, max_side=options.max_side)
     if chunked is not None:
         info, records, warnings = chunked.info, chunked.records, chunked.warnings
     else:
-        with open_media(path) as source:
+        with open_media(path, options.max_side) as source:
             info = source.info
             analyzer = FrameAnalyzer(
                 static_image=info.kind == "image", model_complexity=options.model_complexity
@@ -149,4 +154,8 @@ def analyze_video(
         frames.append(FrameResult(r.index, r.t, r.detected, r.view, metrics, assessment, r.pose,
                                   r.quality))
     session = assessor.finish()
+    if options.max_side is not None and max(info.width, info.height) >= options.max_side:
+        # Analysed smaller: the report and the annotated video describe the file itself.
+        with open_media(path) as full:
+            info = full.info
     return Analysis(info, options, tuple(frames), session, warnings)
