@@ -62,6 +62,10 @@ __all__ = ["Assessor", "Calibration", "Event", "FrameAssessment", "NioshTask", "
            "SessionResult", "Status"]
 
 STEP_INTO_VIEW = "Step into view of the camera"
+# Automatic mode tells sitting from standing by the thighs and knees. Behind a desk
+# (sitting, or at a standing desk) they are hidden, and guessing would be coaching
+# the wrong posture, so the user is asked to choose.
+LEGS_HIDDEN_AUTO = "Your legs are hidden: choose Sitting or Standing as the activity"
 MAX_FRAME_DT_S = 1.0  # time accounting: a longer gap between frames is not counted
 
 
@@ -263,6 +267,10 @@ class Assessor:
         if not m.detected:
             return STEP_INTO_VIEW
         view = m.view.view
+        if (self.mode == "auto" and not self._decided and view in SIDE_VIEWS
+                and math.isnan(m.get("knee_angle_deg"))
+                and not math.isnan(m.get("trunk_lean_deg"))):
+            return LEGS_HIDDEN_AUTO
         if view not in s.primary_views:
             return s.framing_cue_views
         if view in SIDE_VIEWS and any(math.isnan(m.get(x)) for x in s.required_metrics):

@@ -7,7 +7,15 @@ import math
 import pytest
 from scripted import SITTING_UPRIGHT, STANDING, script
 
-from posture.assess import Assessor, Event, FrameAssessment, NioshTask, Rep, SessionResult
+from posture.assess import (
+    LEGS_HIDDEN_AUTO,
+    Assessor,
+    Event,
+    FrameAssessment,
+    NioshTask,
+    Rep,
+    SessionResult,
+)
 from posture.rules import calibrate
 from posture.rules.model import SEGMENTS
 
@@ -86,6 +94,23 @@ def test_feet_out_of_frame_asks_to_step_back():
     assert fas[-1].framing == "Step back so your feet are visible"
     assert [e.cue for e in res.events if e.category == "framing"] == [
         "Step back so your feet are visible"]
+
+
+def test_auto_mode_behind_a_desk_asks_which_activity():
+    """Legs hidden (a desk): automatic mode cannot tell sitting from standing, so it asks."""
+    desk = {"knee_angle_deg": math.nan, "hip_angle_deg": math.nan,
+            "thigh_inclination_deg": math.nan}
+    fas, res = run(Assessor("auto"), script([(5.0, desk)], base=SITTING_UPRIGHT))
+    assert fas[-1].framing == LEGS_HIDDEN_AUTO
+    assert [e.cue for e in res.events if e.category == "framing"] == [LEGS_HIDDEN_AUTO]
+    # With the activity chosen, the same frames are coached without that question.
+    fas, res = run(Assessor("sitting"), script([(5.0, desk)], base=SITTING_UPRIGHT))
+    assert fas[-1].framing is None
+    assert fas[-1].status["sitting.trunk_slouch"] == "ok"
+    # Legs in view: automatic mode decides by itself and never asks.
+    fas, _ = run(Assessor("auto"), script([(5.0, {})], base=SITTING_UPRIGHT))
+    assert fas[-1].activity == "sitting"
+    assert all(f.framing != LEGS_HIDDEN_AUTO for f in fas)
 
 
 def test_squat_reps_styles_faults_and_scores():
