@@ -67,7 +67,7 @@ LATENCY_TARGET_MS = 100.0
 SAMPLE_DIR: Path | None = None  # --sample DIR: where the servers write sampling profiles
 SWITCH_S: float | None = None  # --switch-interval: sys.setswitchinterval in the servers
 BARE_PANEL_S = 0.0  # --bare-panel: the bare app also refreshes a trivial panel this often
-APP_READOUT = re.compile(r"Frames analysed:\s*(\d+)\s*·\s*([\d.]+)\s*frames/s\s*·\s*"
+APP_READOUT = re.compile(r"Frames analysed:\s*(\d+)\s*·\s*([\d.]+)\s*frames/s[^·]*·\s*"
                          r"capture → cue\s*(\d+)\s*ms")
 
 

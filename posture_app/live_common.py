@@ -411,9 +411,11 @@ def render_live_panel(ctrl: LiveController, settings: Mapping[str, Any], profile
     else:
         c2.html(stat_box("Now", status_word(record.worst) if record else "–"))
         c3.html(stat_box("View", _view_words(record.view) if record else "–", small=True))
+    low_power = ctrl.config.sitting_rate_hz is not None and act == "sitting"
     st.html(
         f'<div class="posture-muted">Frames analysed: <b>{ctrl.frames_processed}</b> · '
-        f"{ctrl.fps:.1f} frames/s · capture → cue {1000 * ctrl.latency_s:.0f} ms</div>")
+        f"{ctrl.fps:.1f} frames/s{' (low-power mode)' if low_power else ''} · "
+        f"capture → cue {1000 * ctrl.latency_s:.0f} ms</div>")
 
 
 def _view_words(view: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 from pathlib import Path
 
@@ -439,6 +440,26 @@ def test_live_page_uses_configured_ice_servers(monkeypatch):
     assert fake.calls[-1]["rtc_configuration"] == {"iceServers": [{
         "urls": ["stun:stun.example.org:3478", "turn:turn.example.org"],
         "username": "clinic", "credential": "s3cret"}]}
+
+
+def test_low_power_setting_reaches_the_live_page(monkeypatch):
+    with store() as s:
+        s.save_settings({"low_power": True})
+    fake = install_webrtc(monkeypatch, playing=False)
+    at = app_test("live_coach")
+    at.run()
+    at.selectbox(key="live_activity").set_value("sitting").run()
+    no_exception(at)
+    frames = list(video_frames(SIT_CLIP, limit=45))  # 3 s at 15 fps
+    for frame in frames:
+        fake.callback(frame)
+    fake.playing = True
+    at.run()
+    no_exception(at)
+    text = page_text(at)
+    m = re.search(r"Frames analysed: <b>(\d+)</b>", text)
+    assert m and int(m.group(1)) <= len(frames) // 2  # 5 a second, not 15
+    assert "(low-power mode)" in text
 
 
 def test_live_session_progress_is_flushed_while_running(monkeypatch):
