@@ -8,7 +8,7 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -198,12 +198,50 @@ def _stop_workers() -> None:
         parallel.shutdown()
 
 
+@contextlib.contextmanager
+def _native_logs_silenced() -> Iterator[None]:
+    """Send C++ log lines (TensorFlow Lite, MediaPipe, FFmpeg) to /dev/null; keep ours.
+
+    MediaPipe writes INFO and WARNING lines straight to file descriptor 2 that a
+    user can do nothing about. Python's ``sys.stderr`` moves to a copy of the real
+    descriptor, so progress bars and our sentences still reach the terminal; worker
+    processes started meanwhile inherit the quiet descriptor (their errors come
+    back as messages). Skipped when ``sys.stderr`` is not descriptor 2 (captured,
+    redirected by a caller), and with POSTURE_DEBUG set.
+    """
+    try:
+        real = sys.stderr is not None and sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        real = False
+    if not real or os.environ.get("POSTURE_DEBUG"):
+        yield
+        return
+    saved_fd = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    old_stderr = sys.stderr
+    sys.stderr.flush()
+    ours = open(os.dup(saved_fd), "w", encoding=old_stderr.encoding,  # noqa: SIM115
+                errors=old_stderr.errors, buffering=1)
+    os.dup2(devnull, 2)
+    sys.stderr = ours
+    try:
+        yield
+    finally:
+        ours.flush()
+        os.dup2(saved_fd, 2)
+        sys.stderr = old_stderr
+        ours.close()
+        os.close(devnull)
+        os.close(saved_fd)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "analyze":
             try:
-                return _analyze(args)
+                with _native_logs_silenced():
+                    return _analyze(args)
             except BaseException:
                 _remove_partial_outputs(args.out)
                 raise

@@ -117,3 +117,16 @@ def test_console_script_entry_point(tmp_path):
     _one_sentence(proc.stderr)
     assert subprocess.run([exe, "--version"], capture_output=True, text=True,
                           timeout=60).stdout.startswith("posture 0.1.0")
+
+
+@pytest.mark.skipif(shutil.which("posture") is None and not (Path(sys.executable).parent /
+                    "posture").exists(), reason="console script not installed")
+def test_a_successful_run_prints_no_native_log_lines(tmp_path):
+    """MediaPipe's C++ INFO/WARNING lines stay off the terminal; our summary stays on it."""
+    exe = shutil.which("posture") or str(Path(sys.executable).parent / "posture")
+    proc = subprocess.run([exe, "analyze", str(CLIP), "--out", str(tmp_path / "o"),
+                           "--no-video", "--quiet", "--rate", "5"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "person detected" in proc.stdout
+    assert proc.stderr == ""  # no "INFO: Created TensorFlow Lite…", no "W0000 …"
