@@ -6,6 +6,7 @@ history and settings start empty and nothing touches the user's own data.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import re
@@ -25,7 +26,14 @@ pytestmark = pytest.mark.slow
 def data_dir(tmp_path, monkeypatch):
     folder = tmp_path / "data"
     monkeypatch.setenv("POSTURE_DATA_DIR", str(folder))
-    return folder
+    yield folder
+    # A live session left running would be finished later by its watchdog thread,
+    # into whichever test's data folder is current then: end them all here.
+    from posture_app.live_engine import LiveController
+
+    for obj in gc.get_objects():
+        if isinstance(obj, LiveController) and obj.running:
+            obj.finish()
 
 
 def store() -> HistoryStore:
@@ -460,6 +468,10 @@ def test_low_power_setting_reaches_the_live_page(monkeypatch):
     m = re.search(r"Frames analysed: <b>(\d+)</b>", text)
     assert m and int(m.group(1)) <= len(frames) // 2  # 5 a second, not 15
     assert "(low-power mode)" in text
+    fake.playing = False  # Stop: no session may outlive its test (its watchdog would
+    at.run()              # finish it later, into another test's data folder)
+    no_exception(at)
+    assert not at.session_state["live_coach_ctrl"].running
 
 
 def test_live_session_progress_is_flushed_while_running(monkeypatch):
@@ -475,6 +487,10 @@ def test_live_session_progress_is_flushed_while_running(monkeypatch):
     no_exception(at)
     rows = store().list_sessions()
     assert len(rows) == 1 and rows[0].status == "recording" and rows[0].duration_s > 0
+    fake.playing = False  # Stop, so the session's watchdog cannot finish it later
+    at.run()
+    no_exception(at)
+    assert store().list_sessions()[0].status == "complete"
 
 
 def _stream(fake, clip=SIT_CLIP, limit=30) -> None:
@@ -624,6 +640,10 @@ def test_lift_lab_scores_reps_replays_and_compares(monkeypatch):
     no_exception(at)
     assert "Angles compared" in page_text(at)
     assert len(at.get("video")) == 2  # reference and last rep side by side
+    fake.playing = False  # Stop: no session outlives its test
+    at.run()
+    no_exception(at)
+    assert not ctrl.running
 
 
 def test_calibration_comes_first_then_coaching_uses_the_personal_neutral():
