@@ -44,16 +44,16 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from _common import free_port, healthy, loadavg, log, status_mb
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "benchmarks"
@@ -71,17 +71,6 @@ APP_READOUT = re.compile(r"Frames analysed:\s*(\d+)\s*·\s*([\d.]+)\s*frames/s[^
                          r"capture → cue\s*(\d+)\s*ms")
 
 
-def log(msg: str) -> None:
-    print(msg, flush=True)
-
-
-def loadavg() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return None
-
-
 def make_camera(out: Path, fps: float, seconds: float) -> Path:
     """A Y4M webcam file: the sample clip scaled and padded to 640×480 (person undistorted)."""
     ffmpeg = shutil.which("ffmpeg")
@@ -91,31 +80,6 @@ def make_camera(out: Path, fps: float, seconds: float) -> Path:
                     f"scale=-2:480,pad=640:480:(ow-iw)/2:(oh-ih)/2,fps={fps:g},format=yuv420p",
                     "-t", f"{seconds:g}", str(out)], check=True, timeout=120)
     return out
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-            return bool(r.status == 200)
-    except OSError:
-        return False
-
-
-def status_mb(pid: int, key: str) -> float | None:
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
 @contextlib.contextmanager

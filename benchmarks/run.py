@@ -50,6 +50,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from _common import loadavg, log, status_mb
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "sample_videos" / "squat_side_barbell_back_squat_gym_vertical.mp4"
 RESULTS = REPO / "benchmarks" / "results"
@@ -74,36 +76,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # --------------------------------------------------------------------------- helpers
 
 
-def log(msg: str) -> None:
-    print(msg, flush=True)
-
-
-def loadavg() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return None
-
-
 def rss_mb(pid: int | str = "self") -> float | None:
     """Current resident memory (VmRSS) of a process, from /proc (Linux)."""
-    return _status_mb(pid, "VmRSS")
+    return status_mb(pid, "VmRSS")
 
 
 def hwm_mb(pid: int | str = "self") -> float | None:
     """Peak resident memory (VmHWM) of a process, from /proc (Linux)."""
-    return _status_mb(pid, "VmHWM")
-
-
-def _status_mb(pid: int | str, key: str) -> float | None:
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
+    return status_mb(pid, "VmHWM")
 
 
 def maxrss_self_mb() -> float:
