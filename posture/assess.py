@@ -24,15 +24,19 @@ import numpy as np
 from posture.activities.detect import ActivityDetector
 from posture.activities.ergo import REBA_ASSUMPTIONS, RULA_ASSUMPTIONS, ErgoContext, reba, rula
 from posture.activities.lifting import (
+    GAPS,
+    Check,
     NioshTask,
     RepSample,
     faults_of,
-    judge_rep_rules,
     kind_of,
     niosh_for_rep,
+    rep_checks,
     rep_metrics,
     score_rep,
     style_of,
+    verdict_of,
+    views_phrase,
 )
 from posture.activities.reps import DepthSignal, RepCounter, RepWindow
 from posture.activities.static import StaticTimer
@@ -116,11 +120,18 @@ class Rep:
     style: str
     metrics: Mapping[str, float | None]
     faults: tuple[Mapping[str, str], ...]
-    score: int
+    score: int | None  # None: no essential check could be judged (verdict "not_judged")
     score_breakdown: Mapping[str, int]
     niosh: Mapping[str, Any] | None = None
     view: str = "unknown"
     kind: str = "unknown"  # "lift" (hands reach low) | "squat" (hands stay up) | "unknown"
+    checks: tuple[Check, ...] = ()  # every lifting rule: judged, or n/a with the reason
+    verdict: str = "good"  # good | faulty | partly_judged | not_judged (lifting.verdict_of)
+
+    @property
+    def not_judged(self) -> tuple[Check, ...]:
+        """Checks that better filming would have allowed (not the inapplicable ones)."""
+        return tuple(c for c in self.checks if not c.judged and c.code in GAPS)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -128,7 +139,11 @@ class Rep:
             "bottom_s": round(self.bottom_s, 3), "end_s": round(self.end_s, 3),
             "style": self.style, "kind": self.kind, "metrics": dict(self.metrics),
             "faults": [dict(f) for f in self.faults], "score": self.score,
-            "score_breakdown": dict(self.score_breakdown), "view": self.view}
+            "score_breakdown": dict(self.score_breakdown), "view": self.view,
+            "verdict": self.verdict, "checks": [c.to_dict() for c in self.checks],
+            "judged": [c.category for c in self.checks if c.judged],
+            "not_judged": [{"rule": c.rule, "category": c.category, "reason": c.reason}
+                           for c in self.not_judged]}
         if self.niosh is not None:
             d["niosh"] = dict(self.niosh)
         return d
@@ -156,6 +171,15 @@ def _framing_rule(activity: str, enter_s: float) -> Rule:
 
 def _num(x: float) -> float | None:
     return None if x is None or not math.isfinite(x) else round(float(x), 2)
+
+
+def _session_verdict(verdicts: list[str]) -> str:
+    """Faulty if any lift was; good only if every lift was judged good."""
+    if "faulty" in verdicts:
+        return "faulty"
+    if all(v == "not_judged" for v in verdicts):
+        return "not_judged"
+    return "good" if all(v == "good" for v in verdicts) else "partly_judged"
 
 
 def _score_stats(values: Counter[float]) -> dict[str, Any] | None:
@@ -231,6 +255,7 @@ class Assessor:
         self._reba: Counter[float] = Counter()
         self._rep_starts: list[float] = []
         self._frames = 0
+        self._judged_rules: set[str] = set()  # rules that had a reading at least once
 
     # ----------------------------------------------------------------- events
     def _record(self, e: ClosedEvent, activity: str, cue: str | None = None) -> None:
@@ -283,16 +308,17 @@ class Assessor:
         metrics = rep_metrics(samples, self.stature_cm)
         views = [s.m.view.view for s in samples if s.m.detected]
         view = max(set(views), key=views.count) if views else "unknown"
-        rules = {r.id: r for r in self.profile.frame_rules("lifting")
-                 + self.profile.rep_rules("lifting")}
-        levels: dict[str, Level] = dict(judge_rep_rules(self.profile.rep_rules("lifting"),
-                                                        metrics, view))
-        for rid in self.engines["lifting"].states:
-            seen = worst(s.status.get(rid, "n/a") for s in samples)
-            if seen != "n/a":
-                levels[rid] = seen
+        eng = self.engines["lifting"]
+        rules = {r.id: r for r in eng.rules + self.profile.rep_rules("lifting")}
+        checks = rep_checks(tuple(rules.values()), samples, metrics, view, eng.value)
+        levels: dict[str, Level] = {c.rule: c.status for c in checks  # type: ignore[misc]
+                                    if c.judged}
         faults = faults_of(levels, rules)
+        verdict = verdict_of(checks)
+        score: int | None
         score, breakdown = score_rep(faults)
+        if verdict == "not_judged":
+            score = None  # never a silent 100 over checks nobody could judge
         self._rep_starts.append(w.start_s)
         niosh = None
         if self.niosh is not None:
@@ -305,7 +331,7 @@ class Assessor:
         return Rep(len(self.reps) + 1, w.start_s, w.bottom_s, w.end_s,
                    style_of(metrics["stoop_squat_index"]), report_metrics, tuple(faults),
                    score, breakdown, niosh, view,
-                   kind_of(metrics["min_wrist_height_ratio"]))
+                   kind_of(metrics["min_wrist_height_ratio"]), tuple(checks), verdict)
 
     def _rep_cue(self, rep: Rep) -> CueRequest | None:
         if not rep.faults:
@@ -398,7 +424,7 @@ class Assessor:
 
         if self.counting:
             lift_status = updates["lifting"].status if "lifting" in updates else {}
-            self._buffer.append(RepSample(m, depth, lift_status))
+            self._buffer.append(RepSample(m, depth, lift_status, problem))
             while self._buffer and t - self._buffer[0].m.t > 15.0:
                 self._buffer.popleft()
         if completed is not None and self.activity == "lifting" and "lifting" in self.engines:
@@ -412,6 +438,8 @@ class Assessor:
         shown = self.cues.update(requests, t)
         w = worst(status.values())
         self._last_worst = w
+        if w != "n/a":
+            self._judged_rules.update(rid for rid, st in status.items() if st != "n/a")
         return FrameAssessment(
             t=t, activity=self.activity, status=status, worst=w,
             cue=shown.text if shown else None, segment_status=segs,
@@ -484,12 +512,37 @@ class Assessor:
             totals[a] = totals.get(a, 0.0) + (e - s)
         return max(totals, key=lambda a: totals[a])
 
+    def _not_judged(self, lifting: bool) -> list[dict[str, Any]]:
+        """What could not be judged and why: per rep check for lifts; for sitting and
+        standing, the rules of the session's activities that never had a reading."""
+        if lifting:
+            seen: dict[tuple[str, str], dict[str, Any]] = {}
+            for r in self.reps:
+                for c in r.not_judged:
+                    row = seen.setdefault((c.rule, c.reason), {
+                        "rule": c.rule, "category": c.category, "reason": c.reason, "reps": 0})
+                    row["reps"] += 1
+            return list(seen.values())
+        acts = {a for a, _, _ in self.segments} or {self.activity}
+        out = []
+        for a in sorted(acts & set(self.engines)):
+            for rule in self.engines[a].rules:
+                if rule.id not in self._judged_rules:
+                    out.append({"rule": rule.id, "category": rule.category,
+                                "reason": f"{rule.label or rule.category}: not judged — needs "
+                                          f"the camera {views_phrase(rule.views)}"
+                                          " with the body in view"})
+        return out
+
     def _summary(self) -> dict[str, Any]:
         tm = self._time
         measured = tm["ok"] + tm["caution"] + tm["poor"]
-        if self.reps and self._session_activity() == "lifting":
-            score: int | None = round(float(np.mean([r.score for r in self.reps])))
-            basis = "mean rep score"
+        lifting = bool(self.reps) and self._session_activity() == "lifting"
+        if lifting:
+            judged = [r.score for r in self.reps if r.score is not None]
+            score: int | None = round(float(np.mean(judged))) if judged else None
+            basis = (f"mean score of the {len(judged)} judged lift(s) of {len(self.reps)}"
+                     if judged else "no lift could be judged (see not_judged)")
         elif measured > 0:
             score = round(100.0 * (tm["ok"] + 0.5 * tm["caution"]) / measured)
             basis = "time ok + half the time in caution, over the measured time"
@@ -506,6 +559,8 @@ class Assessor:
             reba_s["assumptions"] = list(REBA_ASSUMPTIONS)
         return {
             "score": score, "score_basis": basis,
+            "verdict": _session_verdict([r.verdict for r in self.reps]) if lifting else None,
+            "not_judged": self._not_judged(lifting),
             "time_s_by_severity": {k: round(tm[k], 3) for k in ("ok", "caution", "poor")},
             "time_s_not_measurable": round(tm["n/a"], 3),
             "rula": rula_s, "reba": reba_s,

@@ -87,6 +87,8 @@ class LiveRep:
     faults: list[dict[str, Any]] = field(default_factory=list)
     style: str | None = None
     niosh: dict[str, Any] | None = None
+    verdict: str | None = None  # good | faulty | partly_judged | not_judged (report-schema)
+    not_judged: list[dict[str, Any]] = field(default_factory=list)
     frames: list[tuple[float, bytes]] = field(default_factory=list)
     trace: list[dict[str, Any]] = field(default_factory=list)  # chart rows of the rep
 
@@ -498,6 +500,8 @@ class LiveController:
             rep.faults = list(lib.get("faults") or [])
             rep.style = lib.get("style")
             rep.niosh = lib.get("niosh")
+            rep.verdict = lib.get("verdict")
+            rep.not_judged = list(lib.get("not_judged") or [])
             for k, v in (lib.get("metrics") or {}).items():
                 rep.metrics[k] = finite(v)
         self.reps.append(rep)

@@ -249,6 +249,28 @@ def events_frame(events: Iterable[Mapping[str, Any]], profile: Any = None) -> pd
     return pd.DataFrame(rows, columns=["When", "What", "Level", "For", "Tip"])
 
 
+def not_judged_words(rep: Mapping[str, Any], limit: int = 2) -> str:
+    """The checks a rep could not be judged on, in a patient's words (deduplicated)."""
+    seen: list[str] = []
+    for n in rep.get("not_judged") or ():
+        if isinstance(n, Mapping) and n.get("reason") and n["reason"] not in seen:
+            seen.append(str(n["reason"]))
+    more = f" (+{len(seen) - limit} more)" if len(seen) > limit else ""
+    return "; ".join(seen[:limit]) + more
+
+
+def rep_notes(rep: Mapping[str, Any]) -> str:
+    """What the rep table says about a rep: its faults, or honestly what was not judged."""
+    verdict = rep.get("verdict")
+    if verdict == "not_judged":
+        why = not_judged_words(rep, 1)
+        return f"Not judged — {why.split('— ', 1)[-1]}" if why else "Not judged"
+    words = fault_words(rep.get("faults") or ())
+    if verdict == "partly_judged" and not rep.get("faults"):
+        return "No faults in what could be judged"
+    return words
+
+
 def fault_words(faults: Iterable[Any]) -> str:
     words = []
     for f in faults or ():
@@ -262,6 +284,8 @@ def fault_words(faults: Iterable[Any]) -> str:
 
 
 def rep_status(rep: Mapping[str, Any]) -> str:
+    if rep.get("verdict") == "not_judged":
+        return "n/a"
     sev = [f.get("severity") for f in rep.get("faults") or () if isinstance(f, Mapping)]
     if "poor" in sev:
         return "poor"
@@ -276,11 +300,12 @@ def reps_frame(reps: Iterable[Mapping[str, Any]],
         idx = int(r.get("index") or len(rows) + 1)
         row: dict[str, Any] = {
             "Rep": idx,
-            "At": fmt_clock(finite(r.get("start_s"))),
+            # A rep is dated by its lowest point: that is the moment the charts mark.
+            "At": fmt_clock(finite(r.get("bottom_s"))),
             "Style": str(r.get("style") or "–"),
             "Score": finite(r.get("score")),
             "Form": status_label(rep_status(r)),
-            "Notes": fault_words(r.get("faults") or ()),
+            "Notes": rep_notes(r),
             "Trunk max (°)": finite(m.get("peak_trunk_inclination_deg")),
             "Knee min (°)": finite(m.get("min_knee_angle_deg")),
         }

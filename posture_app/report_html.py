@@ -22,7 +22,7 @@ from posture_app.records import (
     reps_frame,
     share_ok,
 )
-from posture_app.summary import ACTIVITY_WORDS, headline
+from posture_app.summary import ACTIVITY_WORDS, headline, not_judged_rows
 from posture_app.ui import (
     BAND_FILLS,
     PRIMARY,
@@ -210,6 +210,10 @@ def build_html_report(payload: SessionPayload, *, title: str, source: str,
     events_html = _table(events_frame(payload.events, profile)) or \
         "<p>No posture events — nothing was held outside the good band for long.</p>"
     reps_html = _table(reps_frame(payload.reps)) if payload.reps else ""
+    gaps = not_judged_rows(s)
+    gaps_html = ("<h2>Not judged</h2><p>No verdict was given on these checks: the camera "
+                 "could not show them reliably.</p><ul>"
+                 + "".join(f"<li>{_esc(g)}</li>" for g in gaps) + "</ul>") if gaps else ""
     calib = s.get("calibration")
     calib_text = ("personal calibration" if isinstance(calib, Mapping)
                   else "population default bands")
@@ -227,6 +231,7 @@ def build_html_report(payload: SessionPayload, *, title: str, source: str,
 {_band_bar(s.get("time_s_by_severity") or {})}
 {"<h2>Angles over time</h2>" + charts if charts else ""}
 {"<h2>Reps</h2>" + reps_html if reps_html else ""}
+{gaps_html}
 <h2>Moments to work on</h2>
 {events_html}
 {"<h2>Key moments</h2><div class='frames'>" + frames + "</div>" if frames else ""}

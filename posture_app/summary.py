@@ -13,6 +13,7 @@ from posture_app.records import (
     SessionPayload,
     events_frame,
     finite,
+    not_judged_words,
     reps_frame,
     share_ok,
 )
@@ -27,11 +28,24 @@ def headline(payload: SessionPayload) -> str:
     share = share_ok(payload.summary)
     n_reps = len(payload.reps)
     if payload.activity == "lifting" and n_reps:
-        clean = sum(1 for r in payload.reps if not r.get("faults"))
-        if clean == n_reps:
-            return ("The lift looked good — well done." if n_reps == 1 else
-                    f"All {n_reps} lifts looked good — well done.")
-        return f"{clean} of {n_reps} lifts looked good. The tips below show what to try next."
+        verdicts = [r.get("verdict", "good" if not r.get("faults") else "faulty")
+                    for r in payload.reps]
+        unjudged = verdicts.count("not_judged")
+        judged = n_reps - unjudged
+        clean = sum(1 for v in verdicts if v in ("good", "partly_judged"))
+        if judged == 0:
+            why = not_judged_words(payload.reps[0], 1).split("— ", 1)[-1]
+            return (f"{n_reps} lift(s) counted, but their form could not be judged"
+                    + (f": {why}." if why else "."))
+        tail = f" ({unjudged} more could not be judged)" if unjudged else ""
+        if clean == judged and "partly_judged" not in verdicts:
+            return ("The lift looked good — well done." if judged == 1 else
+                    f"All {judged} judged lifts looked good — well done{tail}.")
+        if clean == judged:
+            return (f"No faults seen in {judged} lift(s){tail}, but some checks need another "
+                    "camera angle (listed below).")
+        return (f"{clean} of {judged} judged lifts looked good{tail}. The tips below show "
+                "what to try next.")
     if share is None:
         return "Nothing could be measured yet — check that the camera sees you side-on."
     if share >= 0.8:
@@ -41,6 +55,17 @@ def headline(payload: SessionPayload) -> str:
                 "help most.")
     return (f"Good posture {share:.0%} of the time. Try the tips below, and remember: "
             "changing position often matters more than one perfect posture.")
+
+
+def not_judged_rows(summary: Mapping[str, Any]) -> list[str]:
+    """summary.not_judged as one line per reason (a category's frame and rep checks say
+    the same thing once)."""
+    rows: list[str] = []
+    for n in summary.get("not_judged") or ():
+        reason = n.get("reason") if isinstance(n, Mapping) else None
+        if reason and reason not in rows:
+            rows.append(str(reason))
+    return rows
 
 
 def render_stats(payload: SessionPayload) -> None:
@@ -119,6 +144,11 @@ def render_summary(payload: SessionPayload, *, series: Sequence[Mapping[str, Any
                              "Score", min_value=0, max_value=100, format="%d"),
                          "Trunk max (°)": st.column_config.NumberColumn(format="%.0f"),
                          "Knee min (°)": st.column_config.NumberColumn(format="%.0f")})
+    gaps = not_judged_rows(payload.summary)
+    if gaps:
+        st.markdown("##### Not judged")
+        st.caption("These checks had no reliable view, so no verdict was given on them.")
+        st.markdown("\n".join(f"- {g}" for g in gaps))
     st.markdown("##### Moments to work on")
     if payload.events:
         st.dataframe(events_frame(payload.events, profile), hide_index=True, width="stretch")

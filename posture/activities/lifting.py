@@ -25,6 +25,7 @@ from posture.rules.model import (
     Rule,
     Status,
     stoop_squat_index,
+    worst,
 )
 
 Style = Literal["squat", "stoop", "mixed", "unknown"]
@@ -55,6 +56,58 @@ class RepSample:
     m: FrameMetrics
     depth: float
     status: Mapping[str, Status]
+    framing: str | None = None  # what was wrong with the framing on this frame, if anything
+
+
+# Why a check was not judged. "not_applicable" is not a gap in the verdict (a squat-depth
+# check on a lift from the floor); the others are, and say what filming would allow it.
+NotJudged = Literal["", "view", "framing", "not_measured", "not_applicable"]
+GAPS: frozenset[str] = frozenset({"view", "framing", "not_measured"})
+
+_VIEW_WORDS = {"side_left": "side-on", "side_right": "side-on", "front": "from the front",
+               "oblique": "at an angle", "unknown": "without a clear view"}
+# What a guard on a rule means, for the sentence that says why it did not apply.
+_GUARD_WORDS: Mapping[tuple[str, str], str] = {
+    ("knee_angle_deg", "min"): "is judged only with the knees nearly straight",
+    ("knee_angle_deg", "max"): "is judged only with the knees bent",
+    ("min_knee_angle_deg", "max"): "is judged only on squat-style reps (knees bent)",
+    ("wrist_height_ratio", "min"): "is judged only on squats (hands up), not lifts from low",
+    ("min_wrist_height_ratio", "min"): "is judged only on squats (hands up), not lifts from low",
+    ("stoop_squat_index", "max"): "is judged only on squat-style reps",
+    ("peak_trunk_inclination_deg", "min"): "is judged only when the trunk bends forward",
+}
+
+
+def views_phrase(views: frozenset[str]) -> str:
+    """'side-on' / 'from the front' / 'side-on or from the front' for a rule's views."""
+    words = sorted({_VIEW_WORDS.get(v, v) for v in views},
+                   key=lambda w: ("side-on", "from the front", "at an angle").index(w)
+                   if w in ("side-on", "from the front", "at an angle") else 9)
+    return " or ".join(words)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule's verdict on one rep: judged (ok/caution/poor) or n/a with the reason."""
+
+    rule: str
+    category: str
+    label: str
+    status: Status
+    essential: bool
+    value: float = math.nan
+    code: NotJudged = ""
+    reason: str = ""  # a sentence: why it was not judged and what would allow it
+
+    @property
+    def judged(self) -> bool:
+        return self.status != "n/a"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "category": self.category, "label": self.label,
+                "status": self.status, "essential": self.essential,
+                "value": None if not math.isfinite(self.value) else round(self.value, 2),
+                "reason": self.reason or None, "reason_code": self.code or None}
 
 
 def _median(xs: list[float]) -> float:
@@ -131,6 +184,85 @@ def judge_rep_rules(rules: Sequence[Rule], metrics: Mapping[str, float], view: s
             continue
         out[r.id] = r.bands.level(v)
     return out
+
+
+def _common(xs: Sequence[str | None]) -> str | None:
+    seen = [x for x in xs if x]
+    return max(set(seen), key=seen.count) if seen else None
+
+
+def why_not_judged(rule: Rule, samples: Sequence[RepSample], rep_view: str,
+                   guard_failed: bool) -> tuple[NotJudged, str]:
+    """The reason code and sentence for a check that has no value on this rep."""
+    name = rule.label or rule.category.replace("_", " ")
+    in_view = [s for s in samples if s.m.detected and s.m.view.view in rule.views]
+    if not in_view:
+        return "view", (f"{name}: not judged — needs the camera {views_phrase(rule.views)} "
+                        f"(this rep was filmed {_VIEW_WORDS.get(rep_view, rep_view)})")
+    if guard_failed:
+        cond = next((c for c in rule.when), None)
+        what = None
+        if cond is not None:
+            what = _GUARD_WORDS.get((cond.metric, "min" if math.isfinite(cond.min) else "max"))
+        return "not_applicable", f"{name}: {what or 'does not apply to this rep'}"
+    framing = _common([s.framing for s in in_view])
+    if framing:
+        return "framing", f"{name}: not judged — {framing[0].lower()}{framing[1:]}"
+    return "not_measured", (f"{name}: not judged — the body parts it needs were not seen "
+                            "clearly enough")
+
+
+def rep_checks(rules: Sequence[Rule], samples: Sequence[RepSample],
+               metrics: Mapping[str, float], rep_view: str,
+               frame_value: Any) -> list[Check]:
+    """Every lifting rule's verdict on a rep, judged or n/a with its reason.
+
+    ``frame_value(rule, m) -> (value, applicable)`` is the rule engine's own reading of
+    a frame, so a frame rule is n/a here exactly when it was n/a on every frame.
+    """
+    out: list[Check] = []
+    for r in rules:
+        label = r.label or r.category.replace("_", " ")
+        if r.scope == "rep":
+            v = metrics.get(r.metric, math.nan)
+            guards = [metrics.get(c.metric, math.nan) for c in r.when]
+            views_ok = rep_view in r.views
+            if views_ok and not math.isnan(v) and not any(math.isnan(g) for g in guards):
+                if all(c.holds(g) for c, g in zip(r.when, guards, strict=True)):
+                    out.append(Check(r.id, r.category, label, r.bands.level(v), r.essential, v))
+                    continue
+                code, why = why_not_judged(r, samples, rep_view, guard_failed=True)
+            else:
+                # A rep rule reads the rep's main view only: outside it, the view is the reason.
+                code, why = why_not_judged(r, samples if views_ok else (), rep_view, False)
+            out.append(Check(r.id, r.category, label, "n/a", r.essential, math.nan, code, why))
+            continue
+        seen = worst(s.status.get(r.id, "n/a") for s in samples)
+        if seen != "n/a":
+            out.append(Check(r.id, r.category, label, seen, r.essential))
+            continue
+        readings = [frame_value(r, s.m) for s in samples
+                    if s.m.detected and s.m.view.view in r.views]
+        guard_failed = bool(readings) and not any(app for _, app in readings)
+        code, why = why_not_judged(r, samples, rep_view, guard_failed)
+        out.append(Check(r.id, r.category, label, "n/a", r.essential, math.nan, code, why))
+    return out
+
+
+Verdict = Literal["good", "faulty", "partly_judged", "not_judged"]
+
+
+def verdict_of(checks: Sequence[Check]) -> Verdict:
+    """Faulty if any judged check found a fault; good only if every essential check that
+    applies was judged; "not_judged" when none of them could be (wrong view, cut off)."""
+    if any(c.judged and c.status != "ok" for c in checks):
+        return "faulty"
+    essential = [c for c in checks if c.essential and c.code != "not_applicable"]
+    if essential and not any(c.judged for c in essential):
+        return "not_judged"
+    if not essential and not any(c.judged for c in checks):
+        return "not_judged"
+    return "good" if all(c.judged for c in essential) else "partly_judged"
 
 
 def faults_of(levels: Mapping[str, Level], rules: Mapping[str, Rule]) -> list[dict[str, str]]:

@@ -173,6 +173,9 @@ class Rule:
     requires_load: bool = False  # only judged when the user says a load is carried
     enabled: bool = True
     label: str = ""
+    # Essential to a rep's verdict: a rep whose essential checks could not be judged
+    # (wrong view, body cut off) is "not judged", never "good" (report-schema.md).
+    essential: bool = False
 
     def applies_in(self, view: str) -> bool:
         return view in self.views

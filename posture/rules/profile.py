@@ -51,7 +51,7 @@ class ProfileError(PostureError, ValueError):
 _RULE_KEYS = {"id", "category", "metric", "direction", "caution", "poor", "cue", "source",
               "scope", "views", "hysteresis", "enter_s", "clear_s", "cue_after_s",
               "cue_cooldown_s", "max_gap_s", "segment", "when", "calibrated",
-              "requires_load", "enabled", "label"}
+              "requires_load", "enabled", "label", "essential"}
 _ACTIVITY_KEYS = {f.name for f in fields(ActivitySettings)} | {"defaults"}
 _TOP_KEYS = {"profile", "extends", "activities", "rules", "disable"}
 
@@ -270,7 +270,7 @@ def _rule(rid: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Rule
               for k in ("hysteresis", "enter_s", "clear_s", "cue_after_s", "cue_cooldown_s",
                         "max_gap_s") if k in r}
     views = _views(where, r["views"]) if "views" in r else frozenset({"side_left", "side_right"})
-    for flag in ("requires_load", "enabled"):
+    for flag in ("requires_load", "enabled", "essential"):
         if flag in r and not isinstance(r[flag], bool):
             raise ProfileError(f"{where}: {flag!r} must be true or false")
     return Rule(id=rid, activity=activity, category=r["category"], metric=r["metric"],
@@ -279,7 +279,7 @@ def _rule(rid: str, raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Rule
                 views=views, segment=segment, when=tuple(when), calibrated=calibrated,
                 requires_load=bool(r.get("requires_load", False)),
                 enabled=bool(r.get("enabled", True)), label=str(r.get("label", "")),
-                **timing)
+                essential=bool(r.get("essential", False)), **timing)
 
 
 def _settings(act: str, raw: Mapping[str, Any], path: str) -> ActivitySettings:

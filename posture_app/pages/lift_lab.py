@@ -3,6 +3,7 @@ NIOSH lifting index per lift."""
 
 from __future__ import annotations
 
+import html
 import math
 from typing import Any, cast
 
@@ -26,8 +27,8 @@ from posture_app.media import clip_mp4
 from posture_app.records import (
     REP_METRIC_LABELS,
     SessionPayload,
-    fault_words,
     finite,
+    rep_notes,
     rep_status,
 )
 from posture_app.services import effective_profile, load_rules, load_settings, user_height
@@ -168,7 +169,7 @@ def _rep_table(reps: list[LiveRep], inputs: dict[str, Any]) -> None:
     freq = _measured_freq(reps)
     rows = []
     for r in reversed(reps[-8:]):
-        d = {"faults": r.faults}
+        d = {"faults": r.faults, "verdict": r.verdict, "not_judged": r.not_judged}
         li = lift_index(r, inputs, freq)
         li_text = "–"
         if li is not None:
@@ -181,7 +182,7 @@ def _rep_table(reps: list[LiveRep], inputs: dict[str, Any]) -> None:
                 li_text = pill("n/a", "Not measurable")
         score = f"{r.score:.0f}" if r.score is not None else "–"
         rows.append(f"<tr><td><b>{r.index}</b></td><td class='value'>{score}</td>"
-                    f"<td>{pill(rep_status(d))}</td><td>{fault_words(r.faults)}</td>"
+                    f"<td>{pill(rep_status(d))}</td><td>{html.escape(rep_notes(d))}</td>"
                     f"<td>{(r.style or '–').capitalize()}</td>"
                     + (f"<td>{li_text}</td>" if inputs.get("load_kg") else "") + "</tr>")
     head = ("<tr><th>Rep</th><th style='text-align:right'>Score</th><th>Form</th>"

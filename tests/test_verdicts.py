@@ -1,0 +1,105 @@
+"""Honest verdicts: every rep check is judged or n/a with a reason, never a silent 100."""
+
+from __future__ import annotations
+
+import json
+
+from scripted import STANDING, script
+from test_assess import run, squat
+
+from posture.activities.lifting import Check, verdict_of
+from posture.assess import Assessor
+
+# A front view shows the body's outline but no sagittal angles: the metrics a side view
+# gives (hip/knee/trunk angles, depth, heel) are NaN, the body-length shrink and the
+# frontal metrics are not.
+FRONT_STANDING = {"body_height_px": 320.0, "knee_valgus_deg": 2.0, "trunk_twist_deg": 3.0,
+                  "shoulder_tilt_deg": 0.5, "trunk_lateral_tilt_deg": 0.5, "view": "front"}
+
+
+def front_squat(shrink: float = 0.35, valgus: float = 3.0) -> list:
+    bottom = {"body_height_px": 320.0 * (1 - shrink), "knee_valgus_deg": valgus}
+    down = {k: (FRONT_STANDING[k], v) for k, v in bottom.items()}
+    up = {k: (v, FRONT_STANDING[k]) for k, v in bottom.items()}
+    return [(0.7, down), (0.4, bottom), (0.7, up), (0.6, {})]
+
+
+def test_side_view_good_squat_is_good_and_says_what_the_view_cannot_show() -> None:
+    good = squat(hip=65.0, knee=65.0, trunk=30.0, squat_depth_ratio=0.05,
+                 trunk_minus_shin_deg=0.0, heel_rise_deg=2.0)
+    _, res = run(Assessor("lifting"), script([(1.0, {}), *good], base=STANDING))
+    (rep,) = res.reps
+    assert rep.verdict == "good" and rep.score == 100
+    by_cat = {c.category: c for c in rep.checks}
+    assert by_cat["shallow_squat"].status == "ok"
+    assert by_cat["heel_lift"].status == "ok"
+    valgus = by_cat["knee_valgus"]
+    assert valgus.status == "n/a" and valgus.code == "view"
+    assert "from the front" in valgus.reason
+    # Squat-only rules on a squat apply; the rounded-back proxy (knees near straight)
+    # does not apply to a squat with bent knees: that is not a gap in the verdict.
+    assert by_cat["rounded_back"].code in ("", "not_applicable")
+    assert res.summary["verdict"] == "good"
+    assert [n["category"] for n in res.summary["not_judged"]] == ["knee_valgus", "trunk_twist"]
+
+
+def test_front_view_squat_is_not_judged_not_a_silent_100() -> None:
+    frames = script([(1.0, {}), *front_squat(), *front_squat()], base=FRONT_STANDING,
+                    view="front")
+    _, res = run(Assessor("lifting"), frames)
+    assert len(res.reps) == 2
+    for rep in res.reps:
+        assert rep.verdict == "not_judged"
+        assert rep.score is None
+        assert rep.style == "unknown"
+        judged = {c.category for c in rep.checks if c.judged}
+        assert judged == {"knee_valgus", "trunk_twist"}
+        depth = next(c for c in rep.checks if c.category == "shallow_squat")
+        assert depth.status == "n/a" and depth.code == "view"
+        assert "side-on" in depth.reason and "from the front" in depth.reason
+    assert res.summary["score"] is None
+    assert res.summary["verdict"] == "not_judged"
+    cats = {n["category"] for n in res.summary["not_judged"]}
+    assert {"shallow_squat", "stoop_lift", "heel_lift"} <= cats
+    d = json.loads(json.dumps(res.reps[0].to_dict()))
+    assert d["verdict"] == "not_judged" and d["score"] is None
+    assert {n["category"] for n in d["not_judged"]} >= {"shallow_squat", "heel_lift"}
+
+
+def test_front_view_valgus_is_a_fault_even_when_depth_is_not_judged() -> None:
+    frames = script([(1.0, {}), *front_squat(valgus=25.0)], base=FRONT_STANDING, view="front")
+    _, res = run(Assessor("lifting"), frames)
+    (rep,) = res.reps
+    assert rep.verdict == "faulty"
+    assert {f["category"] for f in rep.faults} == {"knee_valgus"}
+    assert res.summary["verdict"] == "faulty"
+
+
+def test_feet_cut_off_gives_framing_reason_not_a_heel_verdict() -> None:
+    good = squat(hip=65.0, knee=65.0, trunk=30.0, squat_depth_ratio=0.05,
+                 trunk_minus_shin_deg=0.0)
+    # No heel_rise_deg at all: the feet were never in view.
+    frames = script([(1.0, {}), *good], base={k: v for k, v in STANDING.items()
+                                                if k != "heel_rise_deg"})
+    _, res = run(Assessor("lifting"), frames)
+    (rep,) = res.reps
+    heel = next(c for c in rep.checks if c.category == "heel_lift")
+    assert heel.status == "n/a" and heel.code in ("framing", "not_measured")
+    assert rep.verdict == "partly_judged"  # depth and lean judged ok, heels unknown
+    assert rep.score == 100 and rep.faults == ()
+
+
+def _c(cat: str, status: str, essential: bool = True, code: str = "") -> Check:
+    return Check(f"lifting.{cat}", cat, cat, status, essential, code=code)  # type: ignore[arg-type]
+
+
+def test_verdict_table() -> None:
+    assert verdict_of([_c("a", "ok"), _c("b", "ok")]) == "good"
+    assert verdict_of([_c("a", "ok"), _c("b", "n/a", code="view")]) == "partly_judged"
+    assert verdict_of([_c("a", "n/a", code="view"), _c("b", "n/a", code="framing"),
+                       _c("v", "ok", essential=False)]) == "not_judged"
+    assert verdict_of([_c("a", "n/a", code="view"), _c("v", "poor", essential=False)]) \
+        == "faulty"
+    # An inapplicable essential check (rounded-back proxy on bent knees) is no gap.
+    assert verdict_of([_c("a", "ok"), _c("b", "n/a", code="not_applicable")]) == "good"
+    assert verdict_of([]) == "not_judged"
