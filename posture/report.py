@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from posture import __version__
+from posture.confidence import frame_angle_confidence
 from posture.metrics import METRIC_NAMES, SCHEMA_ANGLES
 from posture.pipeline import Analysis
 
@@ -39,12 +40,14 @@ def build_report(analysis: Analysis, video_path: str | None = None) -> dict[str,
     frames = []
     for f in analysis.frames:
         a = f.assessment
+        angles = {name: _num(f.metrics.get(name), 1) for name in SCHEMA_ANGLES}
         frames.append(
             {
                 "t": round(f.t, 3),
                 "detected": f.detected,
                 "view": f.view.view,
-                "angles": {name: _num(f.metrics.get(name), 1) for name in SCHEMA_ANGLES},
+                "angles": angles,
+                "confidence": frame_angle_confidence(f.pose, f.view, angles),
                 "status": dict(a.status) if a is not None else {},
             }
         )

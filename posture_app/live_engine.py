@@ -89,6 +89,7 @@ class LiveRep:
     niosh: dict[str, Any] | None = None
     verdict: str | None = None  # good | faulty | partly_judged | not_judged (report-schema)
     not_judged: list[dict[str, Any]] = field(default_factory=list)
+    confidence: float | None = None  # chance the verdict is right (posture.confidence)
     frames: list[tuple[float, bytes]] = field(default_factory=list)
     trace: list[dict[str, Any]] = field(default_factory=list)  # chart rows of the rep
 
@@ -502,6 +503,7 @@ class LiveController:
             rep.niosh = lib.get("niosh")
             rep.verdict = lib.get("verdict")
             rep.not_judged = list(lib.get("not_judged") or [])
+            rep.confidence = finite(lib.get("confidence"))
             for k, v in (lib.get("metrics") or {}).items():
                 rep.metrics[k] = finite(v)
         self.reps.append(rep)

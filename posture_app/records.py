@@ -306,6 +306,9 @@ def reps_frame(reps: Iterable[Mapping[str, Any]],
             "Score": finite(r.get("score")),
             "Form": status_label(rep_status(r)),
             "Notes": rep_notes(r),
+            # posture.confidence: the chance the verdict is right (report-schema "confidence").
+            "Sure": (f"{float(r['confidence']):.0%}" if finite(r.get("confidence")) is not None
+                     else "–"),
             "Trunk max (°)": finite(m.get("peak_trunk_inclination_deg")),
             "Knee min (°)": finite(m.get("min_knee_angle_deg")),
         }

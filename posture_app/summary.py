@@ -138,6 +138,8 @@ def render_summary(payload: SessionPayload, *, series: Sequence[Mapping[str, Any
                                 width="stretch", key=f"{key}-chart-{spec.metric}")
     if payload.reps:
         st.markdown("##### Reps")
+        st.caption("Sure: how likely each verdict is right, from the measured accuracy of the "
+                   "angles in this camera view and how clearly the body was seen.")
         st.dataframe(reps_frame(payload.reps), hide_index=True, width="stretch",
                      column_config={
                          "Score": st.column_config.ProgressColumn(

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 
 from posture import ergonomics
+from posture.confidence import band_confidence, metric_sigma
 from posture.metrics import FrameMetrics
 from posture.rules.model import (
     POPULATION_STATURE_CM,
@@ -98,6 +99,7 @@ class Check:
     value: float = math.nan
     code: NotJudged = ""
     reason: str = ""  # a sentence: why it was not judged and what would allow it
+    confidence: float = math.nan  # chance the reported band is right (posture.confidence)
 
     @property
     def judged(self) -> bool:
@@ -107,7 +109,9 @@ class Check:
         return {"rule": self.rule, "category": self.category, "label": self.label,
                 "status": self.status, "essential": self.essential,
                 "value": None if not math.isfinite(self.value) else round(self.value, 2),
-                "reason": self.reason or None, "reason_code": self.code or None}
+                "reason": self.reason or None, "reason_code": self.code or None,
+                "confidence": (None if not math.isfinite(self.confidence)
+                               else round(self.confidence, 2))}
 
 
 def _median(xs: list[float]) -> float:
@@ -229,7 +233,11 @@ def rep_checks(rules: Sequence[Rule], samples: Sequence[RepSample],
             views_ok = rep_view in r.views
             if views_ok and not math.isnan(v) and not any(math.isnan(g) for g in guards):
                 if all(c.holds(g) for c, g in zip(r.when, guards, strict=True)):
-                    out.append(Check(r.id, r.category, label, r.bands.level(v), r.essential, v))
+                    level = r.bands.level(v)
+                    conf = band_confidence(r.bands, v, level,
+                                           metric_sigma(r.metric, rep_view, metrics))
+                    out.append(Check(r.id, r.category, label, level, r.essential, v,
+                                     confidence=conf))
                     continue
                 code, why = why_not_judged(r, samples, rep_view, guard_failed=True)
             else:
@@ -238,11 +246,15 @@ def rep_checks(rules: Sequence[Rule], samples: Sequence[RepSample],
             out.append(Check(r.id, r.category, label, "n/a", r.essential, math.nan, code, why))
             continue
         seen = worst(s.status.get(r.id, "n/a") for s in samples)
-        if seen != "n/a":
-            out.append(Check(r.id, r.category, label, seen, r.essential))
-            continue
         readings = [frame_value(r, s.m) for s in samples
                     if s.m.detected and s.m.view.view in r.views]
+        if seen != "n/a":
+            # The value the verdict rests on: the worst applicable reading of the rep.
+            vals = [v for v, app in readings if app and not math.isnan(v)]
+            v = max(vals, key=r.bands.badness) if vals else math.nan
+            conf = band_confidence(r.bands, v, seen, metric_sigma(r.metric, rep_view))
+            out.append(Check(r.id, r.category, label, seen, r.essential, v, confidence=conf))
+            continue
         guard_failed = bool(readings) and not any(app for _, app in readings)
         code, why = why_not_judged(r, samples, rep_view, guard_failed)
         out.append(Check(r.id, r.category, label, "n/a", r.essential, math.nan, code, why))

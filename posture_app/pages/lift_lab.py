@@ -170,6 +170,7 @@ def _rep_table(reps: list[LiveRep], inputs: dict[str, Any]) -> None:
     rows = []
     for r in reversed(reps[-8:]):
         d = {"faults": r.faults, "verdict": r.verdict, "not_judged": r.not_judged}
+        sure = f"{r.confidence:.0%}" if r.confidence is not None else "–"
         li = lift_index(r, inputs, freq)
         li_text = "–"
         if li is not None:
@@ -183,10 +184,10 @@ def _rep_table(reps: list[LiveRep], inputs: dict[str, Any]) -> None:
         score = f"{r.score:.0f}" if r.score is not None else "–"
         rows.append(f"<tr><td><b>{r.index}</b></td><td class='value'>{score}</td>"
                     f"<td>{pill(rep_status(d))}</td><td>{html.escape(rep_notes(d))}</td>"
-                    f"<td>{(r.style or '–').capitalize()}</td>"
+                    f"<td>{(r.style or '–').capitalize()}</td><td>{sure}</td>"
                     + (f"<td>{li_text}</td>" if inputs.get("load_kg") else "") + "</tr>")
     head = ("<tr><th>Rep</th><th style='text-align:right'>Score</th><th>Form</th>"
-            "<th>Notes</th><th>Style</th>"
+            "<th>Notes</th><th>Style</th><th title='How likely the verdict is right'>Sure</th>"
             + ("<th>Lifting index</th>" if inputs.get("load_kg") else "") + "</tr>")
     st.markdown("##### Lifts, newest first")
     st.html(f'<table class="posture-angles" style="font-size:1rem"><thead>{head}</thead>'
