@@ -82,6 +82,14 @@ def angle_sigma(metric: str, view: str, visibility: float = 1.0) -> float:
     return mae * _SQRT_PI_2 * (1.0 + 2.0 * (1.0 - vis))
 
 
+def typical_error_deg(metric: str, view: str) -> float:
+    """The measured typical (mean absolute) error of a metric's angle in this view; NaN
+    where unknown — shown as "±N°" beside a live number."""
+    vc = view_class(view)
+    mae = MEASURED_MAE_DEG.get((ANGLE_OF.get(metric, ""), vc)) if vc else None
+    return math.nan if mae is None else mae
+
+
 def angle_confidence(sigma: float) -> float:
     """The chance an angle with expected error σ is within TOLERANCE_DEG of the truth."""
     if not math.isfinite(sigma) or sigma <= 0:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import html
 import logging
+import math
 import threading
 import time
 from collections.abc import Mapping
@@ -30,6 +31,7 @@ from typing import Any
 
 import streamlit as st
 
+from posture.confidence import typical_error_deg
 from posture_app import audio, camera
 from posture_app.charts import metric_bands
 from posture_app.live_engine import LiveConfig, LiveController, LiveRecord
@@ -333,8 +335,9 @@ def angle_rows(record: LiveRecord, profile: Any, calibration: Any, activity: str
     """HTML table: each banded angle, its value now, its good band, and its status in words."""
     specs = metric_bands(profile, activity, calibration)
     rows = []
-    hidden = 0
+    hidden: list[str] = []
     rank = {"n/a": -1, "ok": 0, "caution": 1, "poor": 2}
+    view = str(record.values.get("view") or record.view)
     for spec in specs:
         ids = [rid for rid in spec.rule_ids if rid in record.status]
         if not ids:
@@ -342,17 +345,20 @@ def angle_rows(record: LiveRecord, profile: Any, calibration: Any, activity: str
         value = finite(record.values.get(spec.metric))
         s = max((record.status[rid] for rid in ids), key=lambda x: rank.get(x, -1))
         if value is None:
-            hidden += 1
+            hidden.append(spec.label)
             continue
+        err = typical_error_deg(spec.metric, view) if spec.unit == "°" else math.nan
+        plus = (f' <span class="posture-muted" title="typical error of this angle in this '
+                f'camera view">±{err:.0f}°</span>' if math.isfinite(err) else "")
         rows.append(f"<tr><td>{html.escape(spec.label)}</td>"
-                    f'<td class="value">{value:.0f}{html.escape(spec.unit)}</td>'
+                    f'<td class="value">{value:.0f}{html.escape(spec.unit)}{plus}</td>'
                     f'<td class="band">{html.escape(spec.text)}</td>'
                     f"<td>{pill(s)}</td></tr>")
     note = ""
     if hidden:
-        what = "check needs" if hidden == 1 else "checks need"
-        note = (f'<div class="posture-muted" style="margin-top:.3rem">{hidden} more {what} '
-                "another camera angle or a clearer view.</div>")
+        names = ", ".join(dict.fromkeys(hidden))
+        note = (f'<div class="posture-muted" style="margin-top:.3rem">Not judged now: '
+                f"{html.escape(names)} — needs another camera angle or a clearer view.</div>")
     if not rows:
         return note
     return f'<table class="posture-angles">{"".join(rows)}</table>{note}'
