@@ -139,6 +139,29 @@ def kind_of(min_wrist_height_ratio: float) -> Kind:
     return "lift" if min_wrist_height_ratio < LIFT_MAX_WRIST_HEIGHT else "squat"
 
 
+def _bend(m: FrameMetrics) -> float:
+    """Hip flexion, or half the knee flexion where larger (the rep counter's side-view depth)."""
+    return max(180.0 - m.get("hip_angle_deg"), 0.5 * (180.0 - m.get("knee_angle_deg")))
+
+
+def _bottom_and_top(side: Sequence[RepSample], peak: float
+                    ) -> tuple[list[RepSample], list[RepSample]]:
+    """The rep's bottom (within 80 % of its deepest bend) and top (within 20 % of its most
+    upright) frames, measured within the rep itself.
+
+    The live depth is relative to a standing baseline that a lift starting at the bottom
+    (deadlift set-up) has not seen yet; the bend's own range within the rep needs none.
+    """
+    bends = [(_bend(s.m), s) for s in side]
+    finite = [(b, s) for b, s in bends if not math.isnan(b)]
+    if len(finite) >= 3:
+        lo, hi = min(b for b, _ in finite), max(b for b, _ in finite)
+        if hi - lo >= 15.0:  # a real bend, not noise around one posture
+            return ([s for b, s in finite if b >= lo + 0.8 * (hi - lo)],
+                    [s for b, s in finite if b <= lo + 0.2 * (hi - lo)])
+    return [s for s in side if not math.isnan(s.depth) and s.depth >= 0.8 * peak], list(side[:3])
+
+
 def rep_metrics(samples: Sequence[RepSample], stature_cm: float = POPULATION_STATURE_CM
                 ) -> dict[str, float]:
     """Aggregates of one rep; NaN where the rep was never seen from the right view."""
@@ -146,8 +169,7 @@ def rep_metrics(samples: Sequence[RepSample], stature_cm: float = POPULATION_STA
     front = [s for s in samples if s.m.view.view == "front"]
     twist_views = [s for s in samples if s.m.view.view in ("front", "oblique")]
     peak = _extreme([s.depth for s in samples], max)
-    bottom = [s for s in side if not math.isnan(s.depth) and s.depth >= 0.8 * peak]
-    first = side[:3]
+    bottom, top = _bottom_and_top(side, peak)
 
     def col(rows: Sequence[RepSample], name: str) -> list[float]:
         return [r.m.get(name) for r in rows]
@@ -162,7 +184,7 @@ def rep_metrics(samples: Sequence[RepSample], stature_cm: float = POPULATION_STA
                                       for s in bottom]),
         "bottom_trunk_minus_shin_deg": _median(col(bottom, "trunk_minus_shin_deg")),
         "heel_rise_change_deg": (_median(col(bottom, "heel_rise_deg"))
-                                 - _median(col(first, "heel_rise_deg"))),
+                                 - _median(col(top, "heel_rise_deg"))),
         "max_knee_valgus_deg": _extreme(col([s for s in front if s.depth >= 0.5 * peak],
                                             "knee_valgus_deg"), max),
         "max_trunk_twist_deg": _extreme([abs(v) for v in col(twist_views, "trunk_twist_deg")],
