@@ -15,12 +15,13 @@ from __future__ import annotations
 import math
 from collections import Counter, deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from posture import framing
 from posture.activities.detect import ActivityDetector
 from posture.activities.ergo import REBA_ASSUMPTIONS, RULA_ASSUMPTIONS, ErgoContext, reba, rula
 from posture.activities.lifting import (
@@ -40,6 +41,8 @@ from posture.activities.lifting import (
 )
 from posture.activities.reps import DepthSignal, RepCounter, RepWindow
 from posture.activities.static import StaticTimer
+from posture.camera import FRAMING_CUE as CAMERA_TOO_HIGH
+from posture.confidence import rep_confidence
 from posture.metrics import FrameMetrics
 from posture.quality import QualityState
 from posture.rules.calibration import Calibration
@@ -129,9 +132,15 @@ class Rep:
     verdict: str = "good"  # good | faulty | partly_judged | not_judged (lifting.verdict_of)
 
     @property
+    def confidence(self) -> float | None:
+        """Chance the verdict is right: its least certain judged essential check."""
+        return rep_confidence([(c.essential, c.confidence) for c in self.checks if c.judged])
+
+    @property
     def not_judged(self) -> tuple[Check, ...]:
         """Checks that better filming would have allowed (not the inapplicable ones)."""
-        return tuple(c for c in self.checks if not c.judged and c.code in GAPS)
+        gaps = [c for c in self.checks if not c.judged and c.code in GAPS]
+        return tuple(sorted(gaps, key=lambda c: not c.essential))  # the verdict's own first
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -140,7 +149,8 @@ class Rep:
             "style": self.style, "kind": self.kind, "metrics": dict(self.metrics),
             "faults": [dict(f) for f in self.faults], "score": self.score,
             "score_breakdown": dict(self.score_breakdown), "view": self.view,
-            "verdict": self.verdict, "checks": [c.to_dict() for c in self.checks],
+            "verdict": self.verdict, "confidence": self.confidence,
+            "checks": [c.to_dict() for c in self.checks],
             "judged": [c.category for c in self.checks if c.judged],
             "not_judged": [{"rule": c.rule, "category": c.category, "reason": c.reason}
                            for c in self.not_judged]}
@@ -256,6 +266,8 @@ class Assessor:
         self._rep_starts: list[float] = []
         self._frames = 0
         self._judged_rules: set[str] = set()  # rules that had a reading at least once
+        self._framing_memory: dict[str, framing.FramingMemory] = {}  # per activity
+        self._cut_off = False  # the last frame's framing problem was a body cut off
 
     # ----------------------------------------------------------------- events
     def _record(self, e: ClosedEvent, activity: str, cue: str | None = None) -> None:
@@ -285,6 +297,9 @@ class Assessor:
 
     # ----------------------------------------------------------------- framing
     def _framing_problem(self, m: FrameMetrics, quality: QualityState | None) -> str | None:
+        """What is wrong with the framing now, as the sentence to show; sets ``_cut_off``
+        when the problem is the body being cut off or hidden (no rep verdict then)."""
+        self._cut_off = False
         s = self.profile.settings(self.activity)
         if quality is not None and not quality.ok:
             # First: in a picture this poor, "not detected" or a wrong view is only a symptom.
@@ -298,13 +313,39 @@ class Assessor:
             return LEGS_HIDDEN_AUTO
         if view not in s.primary_views:
             return s.framing_cue_views
-        if view in SIDE_VIEWS and any(math.isnan(m.get(x)) for x in s.required_metrics):
-            return s.framing_cue_body
-        return None
+        if m.view.camera_too_high:
+            # Sagittal angles are withheld (posture.metrics): no verdict, and say why.
+            self._cut_off = True
+            return CAMERA_TOO_HIGH
+        # Body cut off or hidden. A required metric is NaN when a landmark it needs is out
+        # of the frame or not visible (posture.framing.usable): that is the problem; the
+        # sentence names what was missing over the last seconds (head out when standing
+        # up, feet out at the bottom → "Step back so your head and feet are in view").
+        memory = self._framing_memory.get(self.activity)
+        if memory is None:
+            memory = self._framing_memory[self.activity] = framing.FramingMemory()
+        needed = framing.regions_needed(s.required_metrics)
+        # The pose's own check (edges, free space) from the frame analyzer; without one
+        # (scripted metrics, replays), what the side view's metric row shows.
+        seen = m.framing
+        side = view in SIDE_VIEWS
+        if side:
+            now = any(math.isnan(m.get(x)) for x in s.required_metrics)
+        else:
+            now = seen is not None and bool(seen.missing() & needed)
+        if seen is None:
+            seen = framing.from_metrics(m.get) if side else framing.FRAMING_OK
+        merged = memory.update(m.t, now, seen)
+        if merged is None:
+            return None
+        self._cut_off = True
+        return framing.sentence(merged, needed) or s.framing_cue_body
 
     # ----------------------------------------------------------------- reps
     def _make_rep(self, w: RepWindow) -> Rep:
         samples = [s for s in self._buffer if w.start_s - 1e-6 <= s.m.t <= w.end_s + 1e-6]
+        if w.started_at_bottom:  # its frames were measured against the crouched start
+            samples = [replace(s, depth=self.depth.rescore(s.m)) for s in samples]
         metrics = rep_metrics(samples, self.stature_cm)
         views = [s.m.view.view for s in samples if s.m.detected]
         view = max(set(views), key=views.count) if views else "unknown"
@@ -328,6 +369,7 @@ class Assessor:
                                   self.stature_note)
         report_metrics: dict[str, float | None] = {k: _num(v) for k, v in metrics.items()}
         report_metrics["bottom_observed"] = float(w.bottom_observed)
+        report_metrics["started_at_bottom"] = float(w.started_at_bottom)
         return Rep(len(self.reps) + 1, w.start_s, w.bottom_s, w.end_s,
                    style_of(metrics["stoop_squat_index"]), report_metrics, tuple(faults),
                    score, breakdown, niosh, view,
@@ -424,7 +466,7 @@ class Assessor:
 
         if self.counting:
             lift_status = updates["lifting"].status if "lifting" in updates else {}
-            self._buffer.append(RepSample(m, depth, lift_status, problem))
+            self._buffer.append(RepSample(m, depth, lift_status, problem, self._cut_off))
             while self._buffer and t - self._buffer[0].m.t > 15.0:
                 self._buffer.popleft()
         if completed is not None and self.activity == "lifting" and "lifting" in self.engines:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from posture.framing import Framing
+from posture.framing import check as check_framing
 from posture.landmarks import FramePose
 from posture.metrics import FloatArray, MetricsConfig, compute_metrics, empty_values
 from posture.person import GateConfig, GateResult, PersonGate
@@ -36,6 +38,7 @@ class FrameRecord:
     pose: FramePose | None  # kept even when the gate rejects it, for debugging overlays
     raw: FloatArray  # metric vector, NaN where not measurable (all NaN on a poor picture)
     quality: QualityState  # is the picture good enough to judge?
+    framing: Framing | None = None  # body regions cut off or hidden (detected frames only)
 
 
 class FrameAnalyzer:
@@ -83,7 +86,8 @@ class FrameAnalyzer:
             raw = empty_values()
         if not gate.detected:
             view = ViewState("unknown", view.near_side, float("nan"), view.facing_away)
-        record = FrameRecord(self._index, t, gate.detected, gate, view, pose, raw, quality)
+        cut = check_framing(pose) if gate.detected and pose is not None else None
+        record = FrameRecord(self._index, t, gate.detected, gate, view, pose, raw, quality, cut)
         self._index += 1
         return record
 

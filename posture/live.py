@@ -98,7 +98,7 @@ class LiveSession:
         else:
             self.filter.reset()  # a gap: never carry the last posture across it
             smoothed = record.raw
-        metrics = FrameMetrics(record.t, record.detected, record.view, smoothed)
+        metrics = FrameMetrics(record.t, record.detected, record.view, smoothed, record.framing)
         assessment = self.assessor.update(metrics, quality=record.quality)
         self.frames_processed += 1
         frame = FrameResult(

@@ -17,6 +17,8 @@ from typing import Literal
 
 import numpy as np
 
+from posture.camera import sagittal_from_image
+from posture.framing import FRAME_MARGIN, Framing, usable
 from posture.geometry import (
     FloatArray,
     angle_between,
@@ -41,6 +43,11 @@ HIP_TO_SHOULDER_OF_STATURE = 0.29
 # Below this yaw (90 = side-on) even a "side" view is turned enough for the
 # shoulders' extra width to tilt one side's trunk line: use midpoints instead.
 ROTATED_SIDE_YAW = 75.0
+# Above this camera elevation the near shoulder (further out than the near hip)
+# drops against it in the image by (Δwidth · sin e): use midpoints there too.
+# Not lower: on real side views the far side is MediaPipe's guess (the chair
+# clips, read at ~13°, lose 6° of neck inclination on midpoints); to calibrate.
+MIDPOINT_ELEVATION_DEG = 20.0
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,10 @@ def metric_spec(name: str) -> MetricSpec:
 @dataclass(frozen=True)
 class MetricsConfig:
     min_visibility: float = 0.5  # MediaPipe visibility below which a landmark is not trusted
+    frame_margin: float = FRAME_MARGIN  # landmarks nearer an edge (fraction) are cut off
+    # Undo MediaPipe's landmark offsets from the joint centres (LANDMARK_OFFSETS);
+    # off for landmarks that are joint centres already (e.g. a stick figure).
+    landmark_offsets: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,6 +143,9 @@ class FrameMetrics:
     detected: bool
     view: ViewState
     values: FloatArray = field(repr=False)
+    # Which body regions the picture cut off or hid (posture.framing.check), for the
+    # framing sentence; None when nobody was detected or nothing checked the pose.
+    framing: Framing | None = field(default=None, repr=False)
 
     def get(self, name: str) -> float:
         return self._floats[METRIC_INDEX[name]]
@@ -160,8 +174,9 @@ def compute_metrics(
     if pose is None:
         return out
     x = pose.image[:, :2]
-    vis = pose.visibility
-    ok_vis = vis >= config.min_visibility
+    # Usable = visible enough AND inside the frame: MediaPipe extrapolates cut-off
+    # landmarks with high visibility, so a point off the picture never feeds a metric.
+    ok_vis = usable(pose, config.min_visibility, config.frame_margin)
     ok = ok_vis.tolist()  # plain bools: ~100 look-ups a frame
 
     def put(name: str, needs: tuple[L, ...], fn: Callable[[], float | FloatArray]) -> None:
@@ -171,7 +186,9 @@ def compute_metrics(
         out[METRIC_INDEX[name]] = float(fn())
 
     s: Side = SIDES[view.near_side]
-    sagittal = view.view in SAGITTAL_VIEWS
+    # A camera looking down too steeply (or too uncertainly) to correct gives no
+    # sagittal angle at all: the assessor asks for a lower camera instead.
+    sagittal = view.view in SAGITTAL_VIEWS and not view.camera_too_high
     frontal = view.view in FRONTAL_VIEWS
 
     # Body height in pixels: from the near side's ankle→ear chain, else the trunk.
@@ -186,26 +203,25 @@ def compute_metrics(
     out[METRIC_INDEX["body_height_px"]] = height
 
     if sagittal:
-        rotated = view.view == "oblique" or view.yaw_deg < ROTATED_SIDE_YAW
-        _sagittal(put, deforeshorten(x, view), s, ok_vis, height, rotated)
+        # A camera looking down also shifts the near shoulder (wider than the near
+        # hip) vertically against it: the left–right midpoints cancel that too.
+        rotated = (
+            view.view == "oblique"
+            or view.yaw_deg < ROTATED_SIDE_YAW
+            or abs(view.elevation_deg) > MIDPOINT_ELEVATION_DEG
+        )
+        fwd = forward_sign(x, s, ok_vis)
+        offsets = LANDMARK_OFFSETS if config.landmark_offsets else NO_OFFSETS
+        _sagittal(put, deforeshorten(x, view, fwd), s, ok_vis, height, rotated, fwd, offsets)
         if view.view == "oblique" and pose.world is not None:
-            # Bent legs seen obliquely are distorted by perspective, not just
-            # foreshortened; MediaPipe's 3-D joint angles are view-independent and
-            # on our renders err 7–25° there against 20–50° for the 2-D ones.
-            w = pose.world
-            trunk3 = midpoint(w[L.LEFT_SHOULDER], w[L.RIGHT_SHOULDER]) - midpoint(
-                w[L.LEFT_HIP], w[L.RIGHT_HIP]
-            )
-            put(
-                "hip_angle_deg",
-                (s.shoulder, s.hip, s.knee),
-                lambda: angle_between(trunk3, w[s.knee] - w[s.hip]),
-            )
-            put(
-                "knee_angle_deg",
-                (s.hip, s.knee, s.ankle),
-                lambda: joint_angle(w[s.hip], w[s.knee], w[s.ankle]),
-            )
+            # Bent legs seen obliquely are distorted by perspective and by their
+            # sideways parts, not just foreshortened: de-foreshortened 2-D hip/knee
+            # err 19–21° MAE on our oblique renders, MediaPipe's 3-D ones 15–16°,
+            # and 13/15° once projected into the sagittal plane with the landmark
+            # offsets undone (a 50/50 blend with 2-D: 16/14°).
+            hip3, knee3 = world_leg_angles(pose.world, s, offsets)
+            put("hip_angle_deg", (s.shoulder, s.hip, s.knee), partial(float, hip3))
+            put("knee_angle_deg", (s.hip, s.knee, s.ankle), partial(float, knee3))
     if frontal:
         _frontal(put, x)
     if view.view in ("front", "oblique") and pose.world is not None:
@@ -218,24 +234,22 @@ def compute_metrics(
     return finalize(out)
 
 
-def deforeshorten(x: FloatArray, view: ViewState) -> FloatArray:
-    """Undo the horizontal foreshortening of the sagittal plane in an oblique view.
+def deforeshorten(x: FloatArray, view: ViewState, fwd: float = 1.0) -> FloatArray:
+    """Undo the foreshortening of the sagittal plane by the body's yaw and the camera's pitch.
 
     Seen at yaw ψ from the front, a forward displacement shrinks by sin ψ in the
-    image while vertical ones do not; stretching x by 1/sin ψ about the hips
-    restores sagittal angles (lateral offsets cancel within one side, or
-    between left–right midpoints).
-    The stretch is capped at 2.5× so a noisy yaw cannot blow angles up.
+    image while vertical ones do not; a camera looking down by e shrinks the
+    vertical ones by cos e (and, turned, shows forward as vertical by
+    sin e · cos ψ). ``posture.camera.sagittal_from_image`` undoes both about the
+    hips, which restores sagittal angles (lateral offsets cancel within one
+    side, or between left–right midpoints). ``fwd``: +1 if the person faces
+    image +x. The elevation is applied whenever known (capped at 60°): beyond
+    what rules should judge (``ViewState.camera_too_high``) it is still the best
+    estimate of the angles.
     """
     if view.view not in SAGITTAL_VIEWS or not np.isfinite(view.yaw_deg):
         return x
-    stretch = 1.0 / max(math.sin(math.radians(view.yaw_deg)), 0.4)
-    out = x.copy()
-    cx = (float(x[L.LEFT_HIP, 0]) + float(x[L.RIGHT_HIP, 0])) / 2
-    out[:, 0] -= cx
-    out[:, 0] *= stretch
-    out[:, 0] += cx
-    return out
+    return sagittal_from_image(x, view.yaw_deg, view.elevation_deg, fwd, not view.facing_away)
 
 
 def forward_sign(x: FloatArray, s: Side, ok_vis: np.ndarray) -> float:
@@ -250,6 +264,168 @@ def forward_sign(x: FloatArray, s: Side, ok_vis: np.ndarray) -> float:
     else:
         d = x[L.NOSE, 0] - x[s.ear, 0]
     return 1.0 if d >= 0 else -1.0
+
+
+@dataclass(frozen=True)
+class LandmarkOffsets:
+    """Where MediaPipe's landmarks sit relative to the joint centres, in trunk lengths.
+
+    Measured on the synthetic renders with ground truth (shared/tools/synth/README.md,
+    "Known limits"; medians over 1217 side-view frames of 15 clips, sitting to deep
+    squats): MediaPipe's ear sits ~0.065 trunk lengths in front of the pinna centre
+    and its shoulder ~0.06 above the glenohumeral centre along the trunk (steady
+    whatever the lean); its hip lies on the front of the thigh, ~0.05 anterior of the
+    femoral head and ~0.065 towards the knee (steadier in the thigh's frame than in
+    the trunk's or the image's); its knee ~0.05 down the shank from the knee centre.
+    Each offset is along a segment and perpendicular to it towards the front of the
+    body, in units of the measured hip→shoulder length, so it follows the body as it
+    bends and scales with it. Defaults to calibrate on real footage.
+    """
+
+    ear_forward: float = 0.062
+    shoulder_up: float = 0.058
+    hip_forward: float = 0.05
+    hip_down_thigh: float = 0.065
+    knee_down_shank: float = 0.05
+
+
+LANDMARK_OFFSETS = LandmarkOffsets()
+NO_OFFSETS = LandmarkOffsets(0.0, 0.0, 0.0, 0.0, 0.0)
+
+_OFFSET_SIDES = tuple(
+    tuple(int(i) for i in (sd.hip, sd.shoulder, sd.ear, sd.knee, sd.ankle)) for sd in (LEFT, RIGHT)
+)
+
+
+def _unit_and_front(
+    x: FloatArray, lower: int, upper: int, fwd: float
+) -> tuple[float, float, float, float, float] | None:
+    """Length, unit vector lower→upper and its perpendicular towards the body's front."""
+    dx = float(x[upper, 0]) - float(x[lower, 0])
+    dy = float(x[upper, 1]) - float(x[lower, 1])
+    n = math.hypot(dx, dy)
+    if not (n > 0 and math.isfinite(n)):
+        return None
+    ax, ay = dx / n, dy / n
+    return n, ax, ay, -ay * fwd, ax * fwd
+
+
+def correct_landmark_offsets(
+    x: FloatArray, fwd: float, offsets: LandmarkOffsets = LANDMARK_OFFSETS
+) -> FloatArray:
+    """Move ear, shoulder, hip and knee (both sides) from MediaPipe's landmarks to the joints.
+
+    ``x`` holds image points (y down) of a sagittal view, already de-foreshortened;
+    ``fwd`` is +1 if the person faces image +x. A side's frames come from its own
+    uncorrected points; a point whose frame is missing stays as it is (NaN stays NaN).
+    """
+    out = x.copy()
+    for hip, sh, ear, knee, ankle in _OFFSET_SIDES:
+        trunk = _unit_and_front(x, hip, sh, fwd)
+        if trunk is None:
+            continue
+        t, ax, ay, px, py = trunk
+        k = offsets.ear_forward * t
+        out[ear, 0] -= k * px
+        out[ear, 1] -= k * py
+        k = offsets.shoulder_up * t
+        out[sh, 0] -= k * ax
+        out[sh, 1] -= k * ay
+        thigh = _unit_and_front(x, knee, hip, fwd)
+        down = offsets.hip_down_thigh
+        if thigh is not None:
+            _, ax, ay, px, py = thigh
+        else:  # no knee: only back, in the trunk's frame
+            down = 0.0
+        # Back off the front of the thigh and up it, towards the femoral head.
+        out[hip, 0] += t * (down * ax - offsets.hip_forward * px)
+        out[hip, 1] += t * (down * ay - offsets.hip_forward * py)
+        shank = _unit_and_front(x, ankle, knee, fwd)
+        if shank is not None:
+            k = offsets.knee_down_shank * t
+            out[knee, 0] += k * shank[1]
+            out[knee, 1] += k * shank[2]
+    return out
+
+
+def _sub(a: list[float], b: list[float]) -> list[float]:
+    return [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
+
+
+def _unit3(v: list[float]) -> list[float] | None:
+    n = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+    if not (n > 0 and math.isfinite(n)):
+        return None
+    return [v[0] / n, v[1] / n, v[2] / n]
+
+
+def _cross(a: list[float], b: list[float]) -> list[float]:
+    return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+
+
+def _dot(a: list[float], b: list[float]) -> float:
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+
+
+def _angle3(u: list[float], v: list[float]) -> float:
+    c = _cross(u, v)
+    return math.degrees(math.atan2(math.sqrt(_dot(c, c)), _dot(u, v)))
+
+
+def world_leg_angles(
+    world: FloatArray, s: Side, offsets: LandmarkOffsets = LANDMARK_OFFSETS
+) -> tuple[float, float]:
+    """Sagittal hip and knee angles of side ``s`` from MediaPipe's 3-D world landmarks.
+
+    The body's sagittal plane is the one normal to the hip line; the landmark
+    offsets of ``correct_landmark_offsets`` are undone in it (hip back and up the
+    thigh, knee up the shank, shoulders down the trunk), and the angles are
+    measured on the segments projected into it. NaN where a point is missing.
+    """
+    p = {int(i): world[int(i)].tolist() for i in _WORLD_POINTS}
+    nan = (float("nan"), float("nan"))
+    lat = _unit3(_sub(p[int(L.LEFT_HIP)], p[int(L.RIGHT_HIP)]))
+    if lat is None:
+        return nan
+
+    def proj(v: list[float]) -> list[float]:
+        d = _dot(v, lat)
+        return [v[0] - d * lat[0], v[1] - d * lat[1], v[2] - d * lat[2]]
+
+    hip, knee, ankle = p[int(s.hip)], p[int(s.knee)], p[int(s.ankle)]
+    ls, rs = p[int(L.LEFT_SHOULDER)], p[int(L.RIGHT_SHOULDER)]
+    lh, rh = p[int(L.LEFT_HIP)], p[int(L.RIGHT_HIP)]
+    trunk = [(ls[i] + rs[i] - lh[i] - rh[i]) / 2 for i in range(3)]
+    t = math.sqrt(_dot(trunk, trunk))
+    if t > 0:
+        a_t = [c / t for c in trunk]
+        thigh = _unit3(proj(_sub(hip, knee)))
+        shank = _unit3(proj(_sub(knee, ankle)))
+        if thigh is not None and shank is not None:
+            front = _unit3(_cross(lat, thigh))
+            toes = _sub(p[int(s.foot_index)], p[int(s.heel)])
+            if front is not None:
+                if _dot(_cross(lat, a_t), toes) < 0:
+                    front = [-c for c in front]
+                k1, k2 = offsets.hip_down_thigh * t, offsets.hip_forward * t
+                hip = [h + k1 * a - k2 * f for h, a, f in zip(hip, thigh, front, strict=True)]
+                k3 = offsets.knee_down_shank * t
+                knee = [k + k3 * a for k, a in zip(knee, shank, strict=True)]
+                trunk = [c - offsets.shoulder_up * t * a for c, a in zip(trunk, a_t, strict=True)]
+    hip_angle = _angle3(proj(trunk), proj(_sub(knee, hip)))
+    knee_angle = _angle3(proj(_sub(hip, knee)), proj(_sub(ankle, knee)))
+    return hip_angle, knee_angle
+
+
+_WORLD_POINTS = (
+    L.LEFT_SHOULDER,
+    L.RIGHT_SHOULDER,
+    *(sd.hip for sd in (LEFT, RIGHT)),
+    *(sd.knee for sd in (LEFT, RIGHT)),
+    *(sd.ankle for sd in (LEFT, RIGHT)),
+    *(sd.heel for sd in (LEFT, RIGHT)),
+    *(sd.foot_index for sd in (LEFT, RIGHT)),
+)
 
 
 def _axial_points(
@@ -282,8 +458,10 @@ def _sagittal(
     ok_vis: np.ndarray,
     height: float,
     oblique: bool,
+    fwd: float,
+    offsets: LandmarkOffsets,
 ) -> None:
-    fwd = forward_sign(x, s, ok_vis)
+    x = correct_landmark_offsets(x, fwd, offsets)
     hip, shoulder, ear = _axial_points(x, s, ok_vis, oblique)
     knee, ankle = x[s.knee], x[s.ankle]
     leg_hip = x[s.hip]

@@ -114,7 +114,8 @@ def _torso(x: FloatArray) -> tuple[float, float, float]:
     lh, rh = x[L.LEFT_HIP].tolist(), x[L.RIGHT_HIP].tolist()
     sx, sy = (ls[0] + rs[0]) / 2, (ls[1] + rs[1]) / 2
     hx, hy = (lh[0] + rh[0]) / 2, (lh[1] + rh[1]) / 2
-    return math.sqrt((sx - hx) ** 2 + (sy - hy) ** 2), (sx + hx) / 2, (sy + hy) / 2
+    # hypot, not ** 2: a huge coordinate (1e308) gives inf instead of raising OverflowError.
+    return math.hypot(sx - hx, sy - hy), (sx + hx) / 2, (sy + hy) / 2
 
 
 def implausibility(pose: FramePose, config: GateConfig = GateConfig(),

@@ -24,6 +24,7 @@ from posture.view import ViewState
 
 if TYPE_CHECKING:
     from posture.assess import Assessor, FrameAssessment, SessionResult
+    from posture.parallel import ChunkedRecords
 
 ProgressFn = Callable[[int, int], None]  # (frames done, frames expected; 0 if unknown)
 
@@ -108,16 +109,22 @@ def analyze_video(
     *,
     progress: ProgressFn | None = None,
     assessor_factory: Callable[[AnalysisOptions], Any] | None = None,
+    analyzer_factory: Callable[[MediaInfo, AnalysisOptions], FrameAnalyzer] | None = None,
+    precomputed: ChunkedRecords | None = None,
 ) -> Analysis:
     """Analyse a recording or photo. Raises a ``MediaError`` for unreadable input.
 
     With ``options.workers != 1`` the per-frame chain runs in worker processes
     (``posture.parallel``); smoothing and rules below run here either way, so
-    the verdicts come from the same code.
+    the verdicts come from the same code. ``analyzer_factory`` lets a caller
+    supply the in-process ``FrameAnalyzer`` (``posture.batch`` reuses one pose
+    estimator per worker process across clips). ``precomputed`` holds per-frame
+    records already computed elsewhere (``posture.batch`` runs the chunks of a
+    long clip as separate tasks); only smoothing and the rules run here then.
     """
     records: list[FrameRecord] = []
-    chunked = None
-    if options.workers != 1:
+    chunked = precomputed
+    if chunked is None and options.workers != 1:
         from posture.parallel import parallel_records
 
         chunked = parallel_records(path, options, progress=progress, max_side=options.max_side)
@@ -126,9 +133,12 @@ def analyze_video(
     else:
         with open_media(path, options.max_side) as source:
             info = source.info
-            analyzer = FrameAnalyzer(
-                static_image=info.kind == "image", model_complexity=options.model_complexity
-            )
+            if analyzer_factory is not None:
+                analyzer = analyzer_factory(info, options)
+            else:
+                analyzer = FrameAnalyzer(
+                    static_image=info.kind == "image", model_complexity=options.model_complexity
+                )
             try:
                 step = 1.0 / options.analysis_fps if options.analysis_fps else 0.0
                 next_t = -np.inf
@@ -149,7 +159,7 @@ def analyze_video(
     assessor = (assessor_factory or _default_assessor)(options)
     frames: list[FrameResult] = []
     for i, r in enumerate(records):
-        metrics = FrameMetrics(r.t, r.detected, r.view, smoothed[i])
+        metrics = FrameMetrics(r.t, r.detected, r.view, smoothed[i], r.framing)
         assessment = assessor.update(metrics, quality=r.quality)
         frames.append(FrameResult(r.index, r.t, r.detected, r.view, metrics, assessment, r.pose,
                                   r.quality))

@@ -17,6 +17,11 @@ from typing import Literal
 
 import numpy as np
 
+from posture.camera import (
+    MAX_CORRECTABLE_DEG,
+    ElevationTracker,
+    elevation_sample,
+)
 from posture.geometry import distance, midpoint
 from posture.landmarks import FramePose
 from posture.landmarks import PoseLandmark as L
@@ -42,18 +47,40 @@ class ViewState:
     near_side: Literal["left", "right"]  # side of the body nearer the camera
     yaw_deg: float  # folded to [0, 90]; NaN when unknown
     facing_away: bool
+    # How far the camera looks down at the person (posture.camera), smoothed over
+    # the stream; NaN until side/oblique frames have shown it. Its spread says how
+    # much to trust it.
+    elevation_deg: float = float("nan")
+    elevation_spread_deg: float = float("nan")
+
+    @property
+    def camera_too_high(self) -> bool:
+        """The camera looks down (or up) too steeply to judge sagittal angles: rules
+        are n/a with ``posture.camera.FRAMING_CUE``.
+
+        The spread is not used: per-frame readings scatter while the trunk bends deeply
+        (12–16° on level-camera forward-lean squats) although the mean holds.
+        """
+        return math.isfinite(self.elevation_deg) and abs(self.elevation_deg) > MAX_CORRECTABLE_DEG
 
 
 _YAW_POINTS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
 
 
-def body_yaw(pose: FramePose) -> tuple[float, float]:
-    """(yaw in [0, 90], signed depth difference left − right); NaN if not measurable."""
+def body_yaw(pose: FramePose, elevation_deg: float = float("nan")) -> tuple[float, float]:
+    """(yaw in [0, 90], signed depth difference left − right); NaN if not measurable.
+
+    World landmarks are in the camera's axes: a camera looking down by e sees
+    a horizontal line's depth shrunk by cos e, so a known elevation restores it.
+    """
     if pose.world is not None:
         # Plain floats: four points, every frame.
         ls, rs, lh, rh = (pose.world[i].tolist() for i in _YAW_POINTS)
+        depth = 1.0
+        if math.isfinite(elevation_deg) and abs(elevation_deg) <= 80.0:
+            depth = 1.0 / math.cos(math.radians(elevation_deg))
         yaws = [
-            math.degrees(math.atan2(abs(a[2] - b[2]), a[0] - b[0]))  # 0 facing, 180 back
+            math.degrees(math.atan2(abs(a[2] - b[2]) * depth, a[0] - b[0]))  # 0 facing, 180 back
             for a, b in ((ls, rs), (lh, rh))
         ]
         raw = (yaws[0] + yaws[1]) / 2
@@ -98,9 +125,11 @@ class ViewTracker:
 
     def __init__(self, config: ViewConfig = ViewConfig()) -> None:
         self.config = config
+        self.elevation = ElevationTracker()
         self.reset()
 
     def reset(self) -> None:
+        self.elevation.reset()
         self._state = ViewState("unknown", "left", float("nan"), False)
         self._candidate: View = "unknown"
         self._candidate_since = 0.0
@@ -113,7 +142,8 @@ class ViewTracker:
         if pose is None:
             # Keep the last view through a short gap; the person gate decides detection.
             return self._state
-        yaw, dz = body_yaw(pose)
+        elev = self.elevation.update(elevation_sample(pose.world), t)
+        yaw, dz = body_yaw(pose, elev.deg)
         near: Literal["left", "right"] = "left" if dz < 0 else "right"
         facing_away = False
         if pose.world is not None:
@@ -122,18 +152,19 @@ class ViewTracker:
         label = classify(yaw, self._state.view, self.config)
         if label == "side_left":
             label = "side_left" if near == "left" else "side_right"
+        e, spread = elev.deg, elev.spread_deg
         if label == self._state.view or self._state.view == "unknown":
             self._candidate = label
             self._candidate_since = t
-            self._state = ViewState(label, near, yaw, facing_away)
+            self._state = ViewState(label, near, yaw, facing_away, e, spread)
             return self._state
         if label != self._candidate:
             self._candidate = label
             self._candidate_since = t
         if t - self._candidate_since >= self.config.dwell_s:
-            self._state = ViewState(label, near, yaw, facing_away)
+            self._state = ViewState(label, near, yaw, facing_away, e, spread)
         else:
             self._state = ViewState(
-                self._state.view, self._state.near_side, yaw, self._state.facing_away
+                self._state.view, self._state.near_side, yaw, self._state.facing_away, e, spread
             )
         return self._state

@@ -34,13 +34,37 @@ def _abs_errors(mp4: Path, name: str) -> np.ndarray:
     return np.abs(est[both] - ref[both])
 
 
-def _check_set(clips: list[Path]) -> dict[str, float]:
-    """The issue's accuracy targets, pooled over every frame of the clips of each view.
+# Pooled MAE ceilings per view and angle: what the geometry achieves, with a little
+# margin (issue #10; see posture.metrics.LandmarkOffsets and posture.camera).
+# Shared set (29 renders): side trunk 3.5, neck 4.1, hip 7.8, knee 5.3;
+# oblique trunk 3.9, neck 5.2, hip 12.9, knee 14.7. Sample subset (12 renders):
+# side 2.9 / 3.8 / 6.2 / 4.7; oblique 2.7 / 5.1 / 16.9 / 17.7 (two bent-leg obliques).
+SHARED_LIMITS = {
+    "side:trunk_inclination_deg": 4.0,
+    "side:neck_inclination_deg": 4.6,
+    "side:hip_angle_deg": 8.6,
+    "side:knee_angle_deg": 6.0,
+    "oblique:trunk_inclination_deg": 4.4,
+    "oblique:neck_inclination_deg": 5.8,
+    "oblique:hip_angle_deg": 14.2,
+    "oblique:knee_angle_deg": 16.2,
+}
+SAMPLE_LIMITS = {
+    **SHARED_LIMITS,
+    "oblique:hip_angle_deg": 18.6,
+    "oblique:knee_angle_deg": 19.5,
+}
 
-    Targets: trunk inclination MAE ≤ 5° in side views and ≤ 8° in oblique views,
-    hip and knee within 15° (MediaPipe's hip sits above the joint); sagittal angles
-    null in front views. Per clip, a looser ceiling guards against regressions:
-    MediaPipe itself errs 6–12° on the trunk in deep forward bends (videos README).
+
+def _check_set(clips: list[Path], limits: dict[str, float]) -> dict[str, float]:
+    """Angle accuracy pooled over every frame of the clips of each view.
+
+    Issue #10 targets: trunk ≤ 3° side / ≤ 5° oblique, neck ≤ 5° side, hip and knee
+    ≤ 7° side / ≤ 10° oblique; ``limits`` assert what is achieved (side trunk
+    3.5°, side hip 7.8° and oblique hip/knee 13–18° are still above target:
+    MediaPipe's noise in deep bends and its 3-D legs in bent obliques).
+    Sagittal angles are null in front views. Per clip, a looser ceiling on
+    the trunk guards against regressions (deep forward bends err most).
     """
     pooled: dict[str, list[float]] = {}
     for mp4 in clips:
@@ -55,26 +79,67 @@ def _check_set(clips: list[Path]) -> dict[str, float]:
             err = _abs_errors(mp4, name)
             pooled.setdefault(f"{kind}:{name}", []).extend(err.tolist())
         trunk = float(_abs_errors(mp4, "trunk_inclination_deg").mean())
-        assert trunk <= (9.0 if kind == "side" else 12.5), (mp4.name, trunk)
+        assert trunk <= (9.0 if kind == "side" else 11.5), (mp4.name, trunk)
     mae = {k: float(np.mean(v)) for k, v in pooled.items()}
-    if "side:trunk_inclination_deg" in mae:
-        assert mae["side:trunk_inclination_deg"] <= 5.0, mae
-        assert mae["side:hip_angle_deg"] <= 15.0, mae
-        assert mae["side:knee_angle_deg"] <= 15.0, mae
-    if "oblique:trunk_inclination_deg" in mae:
-        assert mae["oblique:trunk_inclination_deg"] <= 8.0, mae
+    for key, value in mae.items():
+        assert value <= limits[key], (key, value, mae)
     return mae
 
 
 def test_sample_synthetic_angles() -> None:
-    mae = _check_set(_synthetic(SAMPLE_VIDEOS / "synthetic"))
+    mae = _check_set(_synthetic(SAMPLE_VIDEOS / "synthetic"), SAMPLE_LIMITS)
     assert "side:trunk_inclination_deg" in mae and "oblique:trunk_inclination_deg" in mae
 
 
 @pytest.mark.shared
 def test_shared_synthetic_angles() -> None:
-    mae = _check_set(_synthetic(SHARED_VIDEOS / "synthetic"))
+    mae = _check_set(_synthetic(SHARED_VIDEOS / "synthetic"), SHARED_LIMITS)
     assert len(mae) == 8
+
+
+def _elevated_renders() -> list[Path]:
+    folder = SAMPLE_VIDEOS / "eval"
+    return sorted(p for p in folder.glob("*_elev_*.mp4") if p.with_suffix(".json").exists())
+
+
+@pytest.mark.skipif(not _elevated_renders(), reason="no elevated-camera renders in sample_videos")
+def test_camera_elevation_is_estimated_and_corrected() -> None:
+    """Cameras looking down 0–60°: the elevation on ViewState, and side-view trunk accuracy.
+
+    Measured on 15 renders (floor lifts, stoops, squats; side and 40° oblique): the
+    estimate reads low by 6–14° from 20–60° (MediaPipe's world landmarks under-report
+    steep pitches; 18–21° on deep stoops) and within 7° on a level camera, 10.4° off
+    on average up to 50°; side-view trunk MAE 3.8° below 15°, 4.3° at 15–40°, 8.5°
+    at 40–60° (uncorrected: 3.1 / 5.0 / 10.4).
+    """
+    side_trunk: dict[str, list[float]] = {}
+    offsets: list[float] = []
+    for mp4 in _elevated_renders():
+        gt = ground_truth(mp4)
+        if gt["view"] == "front":
+            continue
+        truth = float(gt["camera"]["elevation_deg"])
+        run = run_clip(mp4)
+        est = np.array([r.view.elevation_deg for r in run.records if r.detected])
+        est = est[np.isfinite(est)]
+        assert len(est), mp4.name
+        if truth <= 50:
+            off = abs(float(np.median(est)) - truth)
+            assert off <= 25.0, (mp4.name, float(np.median(est)), truth)
+            offsets.append(off)
+        if gt["view"].startswith("side"):
+            band = "low" if truth < 15 else ("mid" if truth < 40 else "high")
+            name = "trunk_inclination_deg"
+            ref = np.array(
+                [f["angles"].get(name, np.nan) if f["person_visible"] else np.nan
+                 for f in gt["frames_gt"]]
+            )
+            err = np.abs(run.series(name) - ref)
+            side_trunk.setdefault(band, []).extend(err[np.isfinite(err)].tolist())
+    assert float(np.mean(offsets)) <= 12.0, offsets
+    ceilings = {"low": 4.5, "mid": 6.0, "high": 11.0}
+    for band, errs in side_trunk.items():
+        assert float(np.mean(errs)) <= ceilings[band], (band, float(np.mean(errs)))
 
 
 @pytest.mark.parametrize("mp4", _synthetic(SAMPLE_VIDEOS / "synthetic"), ids=lambda p: p.stem)

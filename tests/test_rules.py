@@ -95,7 +95,8 @@ def test_event_spans_the_deviation_not_the_confirmation(default):
 
 def test_flicker_at_threshold_gives_one_event(default):
     st = RuleState(default.rule("sitting.neck_inclination"))
-    flicker = [39.8, 40.2] * 60  # noise around the 40° edge for 8 s
+    edge = default.rule("sitting.neck_inclination").bands.caution
+    flicker = [edge - 0.2, edge + 0.2] * 60  # noise around the caution edge for 8 s
     statuses, closed = run(st, [20.0] * 15 + flicker + [20.0] * 30)
     assert len(closed) == 1  # entered once, held by the 5° hysteresis
     changes = sum(a != b for a, b in itertools.pairwise(statuses))
@@ -258,22 +259,22 @@ def test_shipped_example_profiles_load():
 
 # ----------------------------------------------------------------- calibration
 def test_calibration_median_and_offsets(default):
-    frames = script([(2.0, {"neck_inclination_deg": 38.0, "trunk_lean_deg": -3.0})],
+    frames = script([(2.0, {"neck_inclination_deg": 30.0, "trunk_lean_deg": -3.0})],
                     base=SITTING_UPRIGHT)
     cal = calibrate(frames, "sit_tall")
-    assert cal.neutral_for("neck_inclination_deg") == pytest.approx(38.0)
+    assert cal.neutral_for("neck_inclination_deg") == pytest.approx(30.0)
     assert cal.activity == "sitting" and cal.frames == len(frames)
     eng_pop = RuleEngine(default.frame_rules("sitting"))
     eng_cal = RuleEngine(default.frame_rules("sitting"), cal)
     assert "sitting.neck_inclination" in eng_cal.calibrated_rules
-    # 45° is "caution" for the population but only +7° from this person's neutral.
-    seq = script([(3.0, {"neck_inclination_deg": 45.0})], base=SITTING_UPRIGHT)
+    # 37° is "caution" for the population but only +7° from this person's neutral.
+    seq = script([(3.0, {"neck_inclination_deg": 37.0})], base=SITTING_UPRIGHT)
     last_pop = [eng_pop.update(m) for m in seq][-1]
     last_cal = [eng_cal.update(m) for m in seq][-1]
     assert last_pop.status["sitting.neck_inclination"] == "caution"
     assert last_cal.status["sitting.neck_inclination"] == "ok"
     # … while +26° from neutral is poor (ISO 11226 neck flexion > 25°).
-    seq = script([(3.0, {"neck_inclination_deg": 64.0})], t0=10.0, base=SITTING_UPRIGHT)
+    seq = script([(3.0, {"neck_inclination_deg": 56.0})], t0=10.0, base=SITTING_UPRIGHT)
     assert [eng_cal.update(m) for m in seq][-1].status["sitting.neck_inclination"] == "poor"
 
 

@@ -15,7 +15,7 @@ from synthetic_pose import make_pose
 from posture.frame_analyzer import FrameAnalyzer
 from posture.landmarks import FramePose
 from posture.landmarks import PoseLandmark as L
-from posture.metrics import METRIC_NAMES, compute_metrics
+from posture.metrics import METRIC_NAMES, MetricsConfig, compute_metrics
 from posture.person import GateConfig, PersonGate, implausibility
 from posture.view import ViewState, ViewTracker, classify
 
@@ -24,8 +24,14 @@ def _view(pose: FramePose) -> ViewState:
     return ViewTracker().update(pose, 0.0)
 
 
+# The stick figure puts its landmarks on the joint centres, where MediaPipe's are not:
+# the offset correction (posture.metrics.LANDMARK_OFFSETS) is for real landmarks.
+EXACT = MetricsConfig(landmark_offsets=False)
+
+
 def _metrics(pose: FramePose) -> dict[str, float]:
-    return dict(zip(METRIC_NAMES, compute_metrics(pose, _view(pose)).tolist(), strict=True))
+    return dict(zip(METRIC_NAMES, compute_metrics(pose, _view(pose), EXACT).tolist(),
+                    strict=True))
 
 
 @pytest.mark.parametrize("yaw", [0, 180, 45, 135, 20])
@@ -77,7 +83,11 @@ def test_low_visibility_makes_metrics_nan():
 @given(st.floats(-30, 60), st.floats(0.5, 2.0), st.floats(-100, 100))
 def test_metrics_invariant_to_image_scale_and_shift(trunk, scale, shift):
     pose = make_pose(yaw=0, trunk_lean=trunk, neck_lean=20, thigh=40, shin=10)
-    moved = dataclasses.replace(pose, image=pose.image * scale + np.array([shift, shift, 0.0]))
+    # A bigger canvas keeps the scaled body inside the picture: landmarks outside the
+    # frame are never used (posture.framing.usable).
+    moved = dataclasses.replace(
+        pose, image=pose.image * scale + np.array([shift + 150, shift + 150, 0.0]),
+        width=2000, height=2000)
     a = compute_metrics(pose, _view(pose))
     b = compute_metrics(moved, _view(moved))
     angles = [i for i, n in enumerate(METRIC_NAMES) if n.endswith("_deg")]
@@ -196,7 +206,7 @@ class _ScriptedBackend:
 
 def test_frame_analyzer_chain_reports_nan_metrics_until_detected():
     poses = [make_pose(t=i / 30, trunk_lean=15) for i in range(4)]
-    chain = FrameAnalyzer(backend=_ScriptedBackend([*poses, None]))
+    chain = FrameAnalyzer(backend=_ScriptedBackend([*poses, None]), metrics=EXACT)
     image = np.zeros((480, 640, 3), np.uint8)
     records = [chain.update(image, i / 30) for i in range(5)]
     assert [r.detected for r in records] == [False, False, True, True, False]

@@ -58,10 +58,14 @@ class RepSample:
     depth: float
     status: Mapping[str, Status]
     framing: str | None = None  # what was wrong with the framing on this frame, if anything
+    cut_off: bool = False  # ... and it was the body cut off by the frame or hidden
 
 
 # Why a check was not judged. "not_applicable" is not a gap in the verdict (a squat-depth
 # check on a lift from the floor); the others are, and say what filming would allow it.
+# A rep whose frames show the body cut off this often is not judged (default to calibrate:
+# a head leaving the frame for a moment at the top of a rep is a fifth of it).
+CUT_OFF_SHARE = 0.2
 NotJudged = Literal["", "view", "framing", "not_measured", "not_applicable"]
 GAPS: frozenset[str] = frozenset({"view", "framing", "not_measured"})
 
@@ -162,6 +166,11 @@ def _bottom_and_top(side: Sequence[RepSample], peak: float
     return [s for s in side if not math.isnan(s.depth) and s.depth >= 0.8 * peak], list(side[:3])
 
 
+# A bottom-of-rep aggregate needs its metric on at least this share of the bottom frames
+# (default to calibrate); otherwise it is NaN and the check is "not judged".
+BOTTOM_COVERAGE = 0.8
+
+
 def rep_metrics(samples: Sequence[RepSample], stature_cm: float = POPULATION_STATURE_CM
                 ) -> dict[str, float]:
     """Aggregates of one rep; NaN where the rep was never seen from the right view."""
@@ -174,26 +183,37 @@ def rep_metrics(samples: Sequence[RepSample], stature_cm: float = POPULATION_STA
     def col(rows: Sequence[RepSample], name: str) -> list[float]:
         return [r.m.get(name) for r in rows]
 
+    def at_bottom(rows: Sequence[RepSample], *names: str) -> list[float]:
+        """``col(rows, names[0])``, or nothing when the bottom frames did not show every
+        one of ``names`` (cut off, hidden): an extreme or median of the frames that
+        happened to be seen is not the rep's."""
+        for name in names:
+            seen = sum(not math.isnan(s.m.get(name)) for s in bottom)
+            if not bottom or seen < BOTTOM_COVERAGE * len(bottom):
+                return []
+        return col(rows, names[0])
+
     out = {
-        "peak_trunk_inclination_deg": _extreme(col(side, "trunk_inclination_deg"), max),
-        "min_knee_angle_deg": _extreme(col(side, "knee_angle_deg"), min),
-        "min_hip_angle_deg": _extreme(col(side, "hip_angle_deg"), min),
-        "max_squat_depth_ratio": _extreme(col(side, "squat_depth_ratio"), max),
-        "stoop_squat_index": _median([stoop_squat_index(s.m.get("trunk_inclination_deg"),
-                                                        s.m.get("knee_angle_deg"))
-                                      for s in bottom]),
-        "bottom_trunk_minus_shin_deg": _median(col(bottom, "trunk_minus_shin_deg")),
-        "heel_rise_change_deg": (_median(col(bottom, "heel_rise_deg"))
+        "peak_trunk_inclination_deg": _extreme(at_bottom(side, "trunk_inclination_deg"), max),
+        "min_knee_angle_deg": _extreme(at_bottom(side, "knee_angle_deg"), min),
+        "min_hip_angle_deg": _extreme(at_bottom(side, "hip_angle_deg"), min),
+        "max_squat_depth_ratio": _extreme(at_bottom(side, "squat_depth_ratio"), max),
+        "stoop_squat_index": _median([
+            stoop_squat_index(s.m.get("trunk_inclination_deg"), s.m.get("knee_angle_deg"))
+            for s in (bottom if at_bottom(bottom, "trunk_inclination_deg", "knee_angle_deg")
+                      else ())]),
+        "bottom_trunk_minus_shin_deg": _median(at_bottom(bottom, "trunk_minus_shin_deg")),
+        "heel_rise_change_deg": (_median(at_bottom(bottom, "heel_rise_deg"))
                                  - _median(col(top, "heel_rise_deg"))),
         "max_knee_valgus_deg": _extreme(col([s for s in front if s.depth >= 0.5 * peak],
                                             "knee_valgus_deg"), max),
         "max_trunk_twist_deg": _extreme([abs(v) for v in col(twist_views, "trunk_twist_deg")],
                                         max),
-        "load_distance_cm": _median(col(bottom, "load_distance_ratio")) * stature_cm,
-        "origin_height_cm": _median(col(bottom, "wrist_height_ratio")) * stature_cm,
+        "load_distance_cm": _median(at_bottom(bottom, "load_distance_ratio")) * stature_cm,
+        "origin_height_cm": _median(at_bottom(bottom, "wrist_height_ratio")) * stature_cm,
         "end_height_cm": _median(col(side[-3:], "wrist_height_ratio")) * stature_cm,
         "peak_depth": peak,
-        "min_wrist_height_ratio": _extreme(col(side, "wrist_height_ratio"), min),
+        "min_wrist_height_ratio": _extreme(at_bottom(side, "wrist_height_ratio"), min),
     }
     return out
 
@@ -247,6 +267,15 @@ def rep_checks(rules: Sequence[Rule], samples: Sequence[RepSample],
     a frame, so a frame rule is n/a here exactly when it was n/a on every frame.
     """
     out: list[Check] = []
+    cut = [s for s in samples if s.cut_off]
+    if samples and len(cut) >= CUT_OFF_SHARE * len(samples):
+        # A body cut off by the frame is not judged at all: the pose model guesses the
+        # missing parts, and the rest of the skeleton is fitted around the guess.
+        why = _common([s.framing for s in cut]) or "the body was not fully in view"
+        return [Check(r.id, r.category, r.label or r.category.replace("_", " "), "n/a",
+                      r.essential, code="framing",
+                      reason=f"{r.label or r.category}: not judged — "
+                             f"{why[0].lower()}{why[1:]}") for r in rules]
     for r in rules:
         label = r.label or r.category.replace("_", " ")
         if r.scope == "rep":
