@@ -412,11 +412,20 @@ def _nearest(est: Mapping[float, Any], times: Sequence[float], t: float) -> Any:
     return est[best] if abs(best - t) <= 0.02 else None
 
 
+def expected_reps(gt: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The ground truth's reps under the coach's counting convention (README "Rules"):
+    a lift from the floor is counted as it reaches the top, and a lowering that ends the
+    clip at the bottom is the end of that lift — a deadlift's pull + lower is one rep —
+    not a rep of its own."""
+    return [r for r in gt.get("reps") or []
+            if not (r.get("kind") == "lower" and r.get("ends_at") == "bottom")]
+
+
 def evaluate_reps(report: Mapping[str, Any], gt: Mapping[str, Any],
                   rules: Mapping[str, Mapping[str, Any]],
                   tol: float = REP_TOLERANCE_S) -> dict[str, Any]:
     """Rep count, matching, per-category tallies, good-rep verdicts, framing honesty."""
-    gt_reps = list(gt.get("reps") or [])
+    gt_reps = expected_reps(gt)
     est_reps = list(report.get("reps") or [])
     pairs = match_reps([float(r["bottom_s"]) for r in gt_reps],
                        [float(r["bottom_s"]) for r in est_reps], tol)

@@ -222,7 +222,10 @@ def _squat_poses(fps: float, reps: int, cut: bool, guess: bool = True) -> list[F
             depth = d
             angles = {k: stand[k] + (bottom[k] - stand[k]) * d for k in stand}
             feet_out = cut and d > 0.7
+            # Arms held forward, as in a bodyweight squat: hands at the feet (a lift
+            # from the floor) would hide the feet and leave the heels unjudged.
             pose = make_pose(t=t, px_per_m=270.0, heel_rise=30.0 if feet_out and guess else 0.0,
+                             arm=80.0,
                              thigh=angles["thigh"], shin=angles["shin"],
                              trunk_lean=angles["trunk_lean"])
             if cut:

@@ -106,3 +106,20 @@ def test_verdict_table() -> None:
     # An inapplicable essential check (rounded-back proxy on bent knees) is no gap.
     assert verdict_of([_c("a", "ok"), _c("b", "n/a", code="not_applicable")]) == "good"
     assert verdict_of([]) == "not_judged"
+
+
+def test_heels_are_not_judged_when_the_hands_reach_the_feet() -> None:
+    """At the bottom of a lift from the floor the load covers the feet and MediaPipe's
+    heel and toe points drift as far as a real heel lift: not judged, and said why."""
+    lift = squat(hip=70.0, knee=80.0, trunk=40.0, wrist_height_ratio=0.08,
+                 heel_rise_deg=22.0, load_distance_ratio=0.1)
+    _, res = run(Assessor("lifting"), script([(1.0, {}), *lift], base=STANDING))
+    (rep,) = res.reps
+    heel = next(c for c in rep.checks if c.category == "heel_lift")
+    assert heel.status == "n/a" and heel.code == "not_measured"
+    assert "hide the feet" in heel.reason
+    assert "heel_lift" not in {f["category"] for f in rep.faults}
+    # The same heels with the hands up (a squat) are judged, and the rise is a fault.
+    squat_heels = squat(hip=70.0, knee=80.0, trunk=40.0, heel_rise_deg=22.0)
+    _, res = run(Assessor("lifting"), script([(1.0, {}), *squat_heels], base=STANDING))
+    assert "heel_lift" in {f["category"] for f in res.reps[0].faults}

@@ -36,6 +36,9 @@ SQUAT_MAX_SSI, STOOP_MIN_SSI = 30.0, 90.0  # Schmid 2022 (criteria doc §3)
 # at ~0.25) mean the hands reached for something low: a lift (box, deadlift), not a
 # squat exercise, whose hands stay at the chest or shoulders. Default to calibrate.
 LIFT_MAX_WRIST_HEIGHT = 0.30
+# Rep metrics read off the feet, which a load or the hands cover at the bottom of a lift
+# from the floor (rep_metrics leaves them NaN there).
+HIDDEN_BY_LOAD = frozenset({"heel_rise_change_deg"})
 FAULT_PENALTY: Mapping[str, int] = {"caution": 10, "poor": 25}
 
 
@@ -193,6 +196,10 @@ def rep_metrics(samples: Sequence[RepSample], stature_cm: float = POPULATION_STA
                 return []
         return col(rows, names[0])
 
+    # Hands at the feet at the bottom (a lift from the floor): the load, bar or hands
+    # cover the feet, and MediaPipe's heel and toe points drift by as much as a real
+    # heel lift (renders of flat-footed floor lifts read 15–20°). The feet are not judged.
+    hands_on_feet = _median(col(bottom, "wrist_height_ratio")) < LIFT_MAX_WRIST_HEIGHT
     out = {
         "peak_trunk_inclination_deg": _extreme(at_bottom(side, "trunk_inclination_deg"), max),
         "min_knee_angle_deg": _extreme(at_bottom(side, "knee_angle_deg"), min),
@@ -203,7 +210,8 @@ def rep_metrics(samples: Sequence[RepSample], stature_cm: float = POPULATION_STA
             for s in (bottom if at_bottom(bottom, "trunk_inclination_deg", "knee_angle_deg")
                       else ())]),
         "bottom_trunk_minus_shin_deg": _median(at_bottom(bottom, "trunk_minus_shin_deg")),
-        "heel_rise_change_deg": (_median(at_bottom(bottom, "heel_rise_deg"))
+        "heel_rise_change_deg": (math.nan if hands_on_feet else
+                                 _median(at_bottom(bottom, "heel_rise_deg"))
                                  - _median(col(top, "heel_rise_deg"))),
         "max_knee_valgus_deg": _extreme(col([s for s in front if s.depth >= 0.5 * peak],
                                             "knee_valgus_deg"), max),
@@ -291,6 +299,11 @@ def rep_checks(rules: Sequence[Rule], samples: Sequence[RepSample],
                                      confidence=conf))
                     continue
                 code, why = why_not_judged(r, samples, rep_view, guard_failed=True)
+            elif views_ok and r.metric in HIDDEN_BY_LOAD and metrics.get(
+                    "min_wrist_height_ratio", math.nan) < LIFT_MAX_WRIST_HEIGHT:
+                code, why = "not_measured", (
+                    f"{label}: not judged — the hands or the load hide the feet at the "
+                    "bottom of a lift from the floor")
             else:
                 # A rep rule reads the rep's main view only: outside it, the view is the reason.
                 code, why = why_not_judged(r, samples if views_ok else (), rep_view, False)
