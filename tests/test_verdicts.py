@@ -123,3 +123,19 @@ def test_heels_are_not_judged_when_the_hands_reach_the_feet() -> None:
     squat_heels = squat(hip=70.0, knee=80.0, trunk=40.0, heel_rise_deg=22.0)
     _, res = run(Assessor("lifting"), script([(1.0, {}), *squat_heels], base=STANDING))
     assert "heel_lift" in {f["category"] for f in res.reps[0].faults}
+
+
+def test_chest_dropping_is_judged_by_squat_depth_not_hand_height() -> None:
+    """Arms hanging in a forward-leaning squat reach as low as a lift's hands: the squat
+    position (hips down to the knees) decides, so a deadlift set-up is not flagged."""
+    lean = squat(hip=40.0, knee=70.0, trunk=68.0, squat_depth_ratio=0.1,
+                 trunk_minus_shin_deg=54.0, wrist_height_ratio=0.15)
+    _, res = run(Assessor("lifting"), script([(1.0, {}), *lean], base=STANDING))
+    assert "excessive_forward_lean" in {f["category"] for f in res.reps[0].faults}
+    setup = squat(hip=60.0, knee=110.0, trunk=70.0, squat_depth_ratio=-0.6,
+                  trunk_minus_shin_deg=52.0, wrist_height_ratio=0.1)
+    _, res = run(Assessor("lifting"), script([(1.0, {}), *setup], base=STANDING))
+    (rep,) = res.reps
+    assert "excessive_forward_lean" not in {f["category"] for f in rep.faults}
+    lean_check = next(c for c in rep.checks if c.rule == "lifting.squat_lean")
+    assert lean_check.code == "not_applicable" and "knee height" in lean_check.reason

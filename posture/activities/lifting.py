@@ -22,6 +22,7 @@ from posture.rules.model import (
     POPULATION_STATURE_CM,
     SEVERITY_RANK,
     SIDE_VIEWS,
+    Condition,
     Level,
     Rule,
     Status,
@@ -83,6 +84,9 @@ _GUARD_WORDS: Mapping[tuple[str, str], str] = {
     ("min_wrist_height_ratio", "min"): "is judged only on squats (hands up), not lifts from low",
     ("stoop_squat_index", "max"): "is judged only on squat-style reps",
     ("peak_trunk_inclination_deg", "min"): "is judged only when the trunk bends forward",
+    ("squat_depth_ratio", "min"): "is judged only in a squat (hips down to about knee height)",
+    ("max_squat_depth_ratio", "min"): "is judged only on reps that reach a squat (hips down "
+                                      "to about knee height)",
 }
 
 
@@ -246,7 +250,8 @@ def _common(xs: Sequence[str | None]) -> str | None:
 
 
 def why_not_judged(rule: Rule, samples: Sequence[RepSample], rep_view: str,
-                   guard_failed: bool) -> tuple[NotJudged, str]:
+                   guard_failed: bool, failed: Condition | None = None
+                   ) -> tuple[NotJudged, str]:
     """The reason code and sentence for a check that has no value on this rep."""
     name = rule.label or rule.category.replace("_", " ")
     in_view = [s for s in samples if s.m.detected and s.m.view.view in rule.views]
@@ -254,7 +259,7 @@ def why_not_judged(rule: Rule, samples: Sequence[RepSample], rep_view: str,
         return "view", (f"{name}: not judged — needs the camera {views_phrase(rule.views)} "
                         f"(this rep was filmed {_VIEW_WORDS.get(rep_view, rep_view)})")
     if guard_failed:
-        cond = next((c for c in rule.when), None)
+        cond = failed or next((c for c in rule.when), None)
         what = None
         if cond is not None:
             what = _GUARD_WORDS.get((cond.metric, "min" if math.isfinite(cond.min) else "max"))
@@ -298,7 +303,9 @@ def rep_checks(rules: Sequence[Rule], samples: Sequence[RepSample],
                     out.append(Check(r.id, r.category, label, level, r.essential, v,
                                      confidence=conf))
                     continue
-                code, why = why_not_judged(r, samples, rep_view, guard_failed=True)
+                failed = next(c for c, g in zip(r.when, guards, strict=True)
+                              if not c.holds(g))
+                code, why = why_not_judged(r, samples, rep_view, True, failed)
             elif views_ok and r.metric in HIDDEN_BY_LOAD and metrics.get(
                     "min_wrist_height_ratio", math.nan) < LIFT_MAX_WRIST_HEIGHT:
                 code, why = "not_measured", (
