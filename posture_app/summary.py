@@ -42,8 +42,8 @@ def headline(payload: SessionPayload) -> str:
             return ("The lift looked good — well done." if judged == 1 else
                     f"All {judged} judged lifts looked good — well done{tail}.")
         if clean == judged:
-            return (f"No faults seen in {judged} lift(s){tail}, but some checks need another "
-                    "camera angle (listed below).")
+            return (f"No faults seen in {judged} lift(s){tail}, but some checks could not be "
+                    "judged (listed below, with what would allow them).")
         return (f"{clean} of {judged} judged lifts looked good{tail}. The tips below show "
                 "what to try next.")
     if share is None:
