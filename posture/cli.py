@@ -87,15 +87,36 @@ def _parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--no-video", action="store_true", help="skip the annotated video")
     a.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    b = sub.add_parser(
+        "batch",
+        help="analyse many recordings (files, folders, patterns) on every core or a cluster",
+        description="Analyse every recording with the options of 'analyze', write each "
+        "one's results into --out/<name>/ and an index.csv; a rerun skips finished ones.",
+    )
+    b.add_argument("inputs", nargs="+", help="video files, photos, folders or patterns "
+                   "such as 'clinic/*.mp4' (quote them)")
+    b.add_argument("--out", type=Path, required=True, help="output folder")
+    b.add_argument("--activity", choices=ACTIVITIES, default="auto",
+                   help="what the people are doing (default: detect it)")
+    b.add_argument("--profile", type=Path, help="custom rule profile (TOML)")
+    b.add_argument("--height-cm", type=float, help="the person's height, for load distance")
+    b.add_argument("--rate", type=float, metavar="HZ",
+                   help="analyse at most this many frames per second")
+    b.add_argument("--no-video", action="store_true", help="skip the annotated videos")
+    b.add_argument("--cluster", metavar="ADDRESS",
+                   help="a running Ray cluster (e.g. 10.0.0.5:6379) instead of this computer")
+    b.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="worker processes on this computer (default: one per CPU core)")
+    b.add_argument("--no-history", action="store_true",
+                   help="do not save the results to the app's History")
+    b.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
 
 
-def _analyze(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from posture.pipeline import AnalysisOptions, analyze_video
-    from posture.render import render_image, render_video
-    from posture.report import write_csv, write_report
+def _options(args: argparse.Namespace) -> Any:
+    """The ``AnalysisOptions`` of ``analyze`` and ``batch``, checked before any work."""
+    from posture.pipeline import AnalysisOptions
 
     if args.height_cm is not None and not 50 <= args.height_cm <= 250:
         raise PostureError(
@@ -107,6 +128,10 @@ def _analyze(args: argparse.Namespace) -> int:
             f"--workers {args.workers} is not possible; give a number of processes, "
             "or 0 for one per CPU core."
         )
+    if args.rate is not None and not args.rate > 0:
+        raise PostureError(
+            f"--rate {args.rate:g} is not possible; give frames per second, e.g. --rate 10."
+        )
     if args.profile is not None:  # a mistake in it is found now, not after the analysis
         from posture.rules.profile import ProfileError, load_profile
 
@@ -114,13 +139,46 @@ def _analyze(args: argparse.Namespace) -> int:
             load_profile(args.profile)
         except ProfileError as exc:
             raise PostureError(_profile_sentence(exc), detail=str(exc)) from None
-    options = AnalysisOptions(
+    return AnalysisOptions(
         activity=args.activity,
         profile=args.profile,
         user_height_cm=args.height_cm,
         analysis_fps=args.rate,
         workers=args.workers,
     )
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from posture.batch import progress_bars, run_batch
+
+    options = _options(args)
+    with progress_bars(args.quiet) as progress:
+        result = run_batch(args.inputs, args.out, options, no_video=args.no_video,
+                           cluster=args.cluster, workers=args.workers,
+                           history=not args.no_history, progress=progress)
+    for note in result.notes:
+        _say(f"Note: {note}", sys.stderr)
+    for row in result.failed:
+        _say(f"  failed: {row['file']}: {row['error']}", sys.stderr)
+    total = len(result.done) + len(result.failed) + len(result.skipped)
+    parts = [f"Analysed {len(result.done)} of {total} recordings in {result.seconds:.0f} s"]
+    if result.skipped:
+        parts.append(f"{len(result.skipped)} already done")
+    if result.failed:
+        parts.append(f"{len(result.failed)} could not be analysed")
+    _say("; ".join(parts) + ".")
+    _say(f"  wrote {result.index}")
+    return EXIT_BAD_INPUT if result.failed else EXIT_OK
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from posture.pipeline import analyze_video
+    from posture.render import render_image, render_video
+    from posture.report import write_csv, write_report
+
+    options = _options(args)
     bars: list[Any] = []  # made at the first frame: a file that fails shows no bar
 
     def progress(done: int, total: int) -> None:
@@ -247,6 +305,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise
             finally:
                 _stop_workers()
+        if args.command == "batch":
+            with _native_logs_silenced():
+                return _batch(args)
     except PostureError as exc:
         _say(f"posture: {exc}", sys.stderr)
         return EXIT_BAD_INPUT

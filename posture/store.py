@@ -113,8 +113,33 @@ CREATE TABLE settings (
 ) WITHOUT ROWID;
 """
 
+# v2 (additive): the index of a ``posture batch`` run, one row per recording.  A
+# finished recording's report is also a 'review' session (``session_id``), so
+# History opens it like any reviewed video; a failed one keeps its sentence.
+_SCHEMA_V2_BATCH = """
+CREATE TABLE batch_items (
+    id              INTEGER PRIMARY KEY,
+    batch_dir       TEXT    NOT NULL,                 -- the --out folder of the batch
+    name            TEXT    NOT NULL,                 -- its results folder inside batch_dir
+    file            TEXT    NOT NULL,                 -- a label (file name), not a full path
+    status          TEXT    NOT NULL CHECK (status IN ('done', 'failed')),
+    duration_s      REAL,
+    activity        TEXT,
+    reps            INTEGER,
+    score           NUMERIC,
+    verdict         TEXT,
+    faults_json     TEXT    NOT NULL DEFAULT '{}',    -- posture events by fault category
+    rep_faults_json TEXT    NOT NULL DEFAULT '{}',    -- faults of the reps by category
+    error           TEXT,                             -- the one-sentence reason it failed
+    session_id      INTEGER REFERENCES sessions (id) ON DELETE SET NULL,
+    updated_at      REAL    NOT NULL,
+    UNIQUE (batch_dir, name)
+);
+CREATE INDEX batch_items_by_session ON batch_items (session_id);
+"""
+
 #: Script ``i`` upgrades ``user_version`` ``i`` → ``i + 1``.  Append only.
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1,)
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2_BATCH)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _EVENT_KEYS = ("rule", "category", "severity", "start_s", "end_s", "cue")
@@ -887,9 +912,68 @@ class HistoryStore:
         with self._transaction(write=True) as conn:
             conn.execute("DELETE FROM events")
             conn.execute("DELETE FROM reps")
+            if "batch_items" in self._tables(conn):
+                conn.execute("DELETE FROM batch_items")
             count = conn.execute("DELETE FROM sessions").rowcount
         self._compact(vacuum=True)
         return count
+
+    # ----------------------------------------------------------------- batch index
+
+    @staticmethod
+    def _tables(conn: sqlite3.Connection) -> set[str]:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+    def save_batch_item(self, batch_dir: str, item: Mapping[str, Any], *,
+                        session_id: int | None = None) -> None:
+        """Insert or replace the row of one recording of a batch (keyed by folder and name).
+
+        ``item`` is a row of the batch's ``index.csv`` as ``posture.batch`` makes it
+        (``name``, ``file``, ``status``, ``duration_s``, ``activity``, ``reps``,
+        ``score``, ``verdict``, ``faults``, ``rep_faults``, ``error``).
+        """
+        item = _as_mapping(item, "item")
+        status = str(item.get("status"))
+        if status not in ("done", "failed"):
+            raise ValueError(f"status must be 'done' or 'failed', got {status!r}")
+        reps = item.get("reps")
+        row = (str(batch_dir), str(item["name"]), display_name(str(item.get("file") or "")),
+               status, _num(item.get("duration_s")), _text(item.get("activity")),
+               int(reps) if isinstance(reps, int | float) and not isinstance(reps, bool) else None,
+               _score(item.get("score")), _text(item.get("verdict")),
+               _dumps(item.get("faults") or {}), _dumps(item.get("rep_faults") or {}),
+               _text(item.get("error")), session_id, time.time())
+        with self._transaction(write=True) as conn:
+            conn.execute(
+                "INSERT INTO batch_items (batch_dir, name, file, status, duration_s, activity, "
+                "reps, score, verdict, faults_json, rep_faults_json, error, session_id, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (batch_dir, name) DO UPDATE SET file = excluded.file, "
+                "status = excluded.status, duration_s = excluded.duration_s, "
+                "activity = excluded.activity, reps = excluded.reps, score = excluded.score, "
+                "verdict = excluded.verdict, faults_json = excluded.faults_json, "
+                "rep_faults_json = excluded.rep_faults_json, error = excluded.error, "
+                "session_id = excluded.session_id, updated_at = excluded.updated_at", row)
+
+    def list_batch_items(self, batch_dir: str | None = None) -> list[dict[str, Any]]:
+        """Rows of the batch index (one batch folder, or all), oldest batch first."""
+        sql = ("SELECT batch_dir, name, file, status, duration_s, activity, reps, score, "
+               "verdict, faults_json, rep_faults_json, error, session_id, updated_at "
+               "FROM batch_items")
+        args: tuple[Any, ...] = ()
+        if batch_dir is not None:
+            sql += " WHERE batch_dir = ?"
+            args = (str(batch_dir),)
+        sql += " ORDER BY batch_dir, name"
+        with self._transaction(write=False) as conn:
+            rows = conn.execute(sql, args).fetchall()
+        out = []
+        for r in rows:
+            d = {k: r[k] for k in r.keys() if not k.endswith("_json")}  # noqa: SIM118
+            d["faults"] = _loads(r["faults_json"], {})
+            d["rep_faults"] = _loads(r["rep_faults_json"], {})
+            out.append(d)
+        return out
 
     # ----------------------------------------------------------------- settings
 

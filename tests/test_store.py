@@ -95,13 +95,13 @@ def store(db: Path):
 
 
 def test_schema_created_with_version_wal_and_tables(store: HistoryStore, db: Path) -> None:
-    assert SCHEMA_VERSION == len(MIGRATIONS) == 1
+    assert SCHEMA_VERSION == len(MIGRATIONS) == 2  # v2: the batch index (posture batch)
     con = _raw(db)
     try:
         assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert {"sessions", "events", "reps", "settings"} <= tables
+        assert {"sessions", "events", "reps", "settings", "batch_items"} <= tables
         assert "media" not in tables  # never frames or pictures
         cols = {r[1] for r in con.execute("PRAGMA table_info(sessions)")}
         assert {"id", "kind", "activity", "source", "started_at", "ended_at", "duration_s",
@@ -168,7 +168,7 @@ def test_migration_from_handmade_version0_db_keeps_its_data(tmp_path: Path) -> N
     with HistoryStore(db) as s:
         sid = s.start_session("live", "sitting", started_at=100.0)
         assert s.get_session(sid) is not None
-    assert _count(db, "PRAGMA user_version") == 1
+    assert _count(db, "PRAGMA user_version") == SCHEMA_VERSION
     assert _count(db, "SELECT COUNT(*) FROM notes") == 1
 
 
@@ -186,7 +186,7 @@ def test_migration_v1_to_v2_preserves_rows_then_old_build_refuses(db: Path) -> N
         detail = s2.get_session(sid)
         assert detail is not None and len(detail.events) == 2 and len(detail.reps) == 2
     con = _raw(db)
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
     assert con.execute("SELECT note FROM sessions WHERE id = ?", (sid,)).fetchone()[0] == \
         "migrated from v1"
     con.close()
@@ -205,7 +205,7 @@ def test_failed_migration_rolls_back_whole_upgrade(db: Path) -> None:
         Broken(db)
     assert "already exists" in (info.value.detail or "")
     con = _raw(db)
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert "x" not in {r[1] for r in con.execute("PRAGMA table_info(sessions)")}
     con.close()
     with HistoryStore(db) as s:  # still usable by this version
