@@ -241,15 +241,6 @@ def _local_media(source: str, media: bytes | None) -> Iterator[str]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _maxrss_mb() -> float | None:
-    try:
-        import resource
-    except ImportError:  # Windows
-        return None
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
-
-
 @dataclass
 class ClipOutcome:
     """What one task sends back: the index row and the output files' bytes."""
@@ -441,7 +432,9 @@ def analyze_clip(name: str, source: str, media: bytes | None, options: AnalysisO
         outcome.estimator_clips = max(outcome.estimator_clips, reusable.clips)
     outcome.seconds = time.perf_counter() - started
     outcome.cpu_seconds = time.process_time() - cpu_started
-    outcome.maxrss_mb = _maxrss_mb()
+    from posture.parallel import maxrss_mb
+
+    outcome.maxrss_mb = maxrss_mb()
     with contextlib.suppress(Exception):
         import ray
 

@@ -273,7 +273,8 @@ class WorkerStats:
     maxrss_mb: float | None  # this worker process's peak resident memory so far
 
 
-def _maxrss_mb() -> float | None:
+def maxrss_mb() -> float | None:
+    """This process's peak resident memory in MB (None where the OS cannot say)."""
     try:
         import resource
     except ImportError:  # Windows
@@ -306,7 +307,7 @@ def _run_chunk(path: str, table: FrameTable, selected: frozenset[int], model_com
                 batch = []
     finally:
         analyzer.close()
-    stats = WorkerStats(chunk.number, kept, warm, time.perf_counter() - started, _maxrss_mb())
+    stats = WorkerStats(chunk.number, kept, warm, time.perf_counter() - started, maxrss_mb())
     send(("done", chunk.number, batch, chunk.stop - chunk.first, stats))
 
 

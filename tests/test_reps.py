@@ -112,3 +112,32 @@ def test_front_view_depth_from_apparent_shrink():
     ds = DepthSignal()
     vals = [ds.update(m) for m in frames]
     assert max(vals) == pytest.approx((1 - 190 / 320) / 0.25, rel=0.05)
+
+
+def test_a_standing_forward_lean_is_not_a_rep_but_a_shallow_squat_is() -> None:
+    """Straight knees discount the first 15° of hip flexion (STRAIGHT_KNEE_LEAN_DEG): a
+    50° lean and back (knees 172°) is no lift; a quarter squat (hips and knees ~52°) is."""
+    from scripted import STANDING, script
+
+    from posture.activities.reps import bend_deg
+    from posture.assess import Assessor
+
+    lean = script([(1.0, {}), (0.8, {"hip_angle_deg": (175.0, 130.0)}),
+                   (1.5, {"hip_angle_deg": 130.0, "knee_angle_deg": 172.0}),
+                   (0.8, {"hip_angle_deg": (130.0, 175.0)}), (1.0, {})], base=STANDING)
+    assert min(bend_deg(m) for m in lean) >= 0.0
+    assert 36.0 < max(bend_deg(m) for m in lean) < 40.0  # 50° − 15° × 0.73 (knees 172°)
+    for mode in ("lifting", "auto"):
+        a = Assessor(mode)
+        for m in lean:
+            a.update(m)
+        assert a.finish().reps == ()
+    quarter = script([(1.0, {}), (0.7, {"hip_angle_deg": (175.0, 125.0),
+                                        "knee_angle_deg": (178.0, 128.0)}),
+                      (0.4, {"hip_angle_deg": 125.0, "knee_angle_deg": 128.0}),
+                      (0.7, {"hip_angle_deg": (125.0, 175.0),
+                             "knee_angle_deg": (128.0, 178.0)}), (1.0, {})], base=STANDING)
+    a = Assessor("lifting")
+    for m in quarter:
+        a.update(m)
+    assert len(a.finish().reps) == 1

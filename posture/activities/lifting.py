@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 
 from posture import ergonomics
+from posture.activities.reps import bend_deg
 from posture.confidence import band_confidence, metric_sigma
 from posture.metrics import FrameMetrics
 from posture.rules.model import (
@@ -150,11 +151,6 @@ def kind_of(min_wrist_height_ratio: float) -> Kind:
     return "lift" if min_wrist_height_ratio < LIFT_MAX_WRIST_HEIGHT else "squat"
 
 
-def _bend(m: FrameMetrics) -> float:
-    """Hip flexion, or half the knee flexion where larger (the rep counter's side-view depth)."""
-    return max(180.0 - m.get("hip_angle_deg"), 0.5 * (180.0 - m.get("knee_angle_deg")))
-
-
 def _bottom_and_top(side: Sequence[RepSample], peak: float
                     ) -> tuple[list[RepSample], list[RepSample]]:
     """The rep's bottom (within 80 % of its deepest bend) and top (within 20 % of its most
@@ -163,7 +159,7 @@ def _bottom_and_top(side: Sequence[RepSample], peak: float
     The live depth is relative to a standing baseline that a lift starting at the bottom
     (deadlift set-up) has not seen yet; the bend's own range within the rep needs none.
     """
-    bends = [(_bend(s.m), s) for s in side]
+    bends = [(bend_deg(s.m), s) for s in side]
     finite = [(b, s) for b, s in bends if not math.isnan(b)]
     if len(finite) >= 3:
         lo, hi = min(b for b, _ in finite), max(b for b, _ in finite)

@@ -103,6 +103,28 @@ class Depth(float):
                         self.sure, self.seated, self.upright))
 
 
+# With the knees nearly straight, this much hip flexion is how people lean or reach while
+# standing, not a lift: a standing forward lean bends the hips ~50°, a stoop lift 80–100°
+# (synthetic renders, true angles now that MediaPipe's hip offset is undone). Default to
+# calibrate.
+STRAIGHT_KNEE_LEAN_DEG = 15.0
+
+
+def bend_deg(m: FrameMetrics) -> float:
+    """How far the body is bent (side views): hip flexion, or half the knee flexion.
+
+    The knee counts half: enough to bridge a flipped hip landmark at the bottom of a
+    squat, too little for a walking step to look like a rep. With straight knees the
+    first STRAIGHT_KNEE_LEAN_DEG of hip flexion fade out (fully at 0°, none from 30° of
+    knee flexion), so a lean is not a rep. NaN when the hip angle is.
+    """
+    hip = 180.0 - m.get("hip_angle_deg")
+    knee = 180.0 - m.get("knee_angle_deg")
+    if knee == knee:  # not NaN
+        hip -= STRAIGHT_KNEE_LEAN_DEG * min(max(1.0 - knee / 30.0, 0.0), 1.0)
+    return max(hip, 0.5 * knee)  # NaN hip → NaN (max keeps its first argument)
+
+
 class _RollingExtreme:
     """Minimum (or maximum) over the last ``window_s`` seconds, O(1) amortised per sample.
 
@@ -203,9 +225,7 @@ class DepthSignal:
 
     @staticmethod
     def _flexion(m: FrameMetrics) -> float:
-        # The knee counts half: enough to bridge a flipped hip landmark at the
-        # bottom of a squat, too little for a walking step to look like a rep.
-        return max(180.0 - m.get("hip_angle_deg"), 0.5 * (180.0 - m.get("knee_angle_deg")))
+        return bend_deg(m)
 
     def _raw(self, m: FrameMetrics) -> tuple[float, float]:
         """Hip/knee flexion (side views) and 2-D body length (front, oblique); NaN if absent."""
