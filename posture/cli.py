@@ -51,6 +51,10 @@ def _profile_sentence(err: PostureError) -> str:
     return f"The rule profile '{name}' cannot be used: {reason}."
 
 
+VERDICT_WORDS = {"good": "all judged checks good", "faulty": "faults found",
+                 "partly_judged": "no faults in what could be judged"}
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="posture", description=__doc__)
     p.add_argument("--version", action="version", version=f"posture {__version__}")
@@ -232,11 +236,23 @@ def _analyze(args: argparse.Namespace) -> int:
         f"Analysed {len(analysis.frames)} frames of {name} "
         f"({analysis.activity}); person detected in {analysis.detected_fraction:.0%} of them."
     )
+    counts = (f"events: {len(session.events) if session else 0}; "
+              f"reps: {len(session.reps) if session else 0}")
+    verdict = summary.get("verdict")
     if summary.get("score") is not None:
-        _say(
-            f"Score: {summary['score']}/100; events: {len(session.events) if session else 0}; "
-            f"reps: {len(session.reps) if session else 0}."
-        )
+        _say(f"Score: {summary['score']}/100"
+             + (f" ({VERDICT_WORDS[verdict]})" if verdict in VERDICT_WORDS else "")
+             + f"; {counts}.")
+    elif verdict == "not_judged":
+        _say(f"Not judged; {counts}.")
+    # Lifting: what could not be judged, one line per reason ("A, B: not judged — why").
+    names_by_why: dict[str, list[str]] = {}
+    for n in summary.get("not_judged") or ():
+        name, _, why = str(n.get("reason") or "").partition(": not judged — ")
+        if n.get("reps") is not None and why and name not in names_by_why.setdefault(why, []):
+            names_by_why[why].append(name)
+    for why, names in names_by_why.items():
+        _say(f"  {', '.join(names)}: not judged — {why}")
     for path in written:
         _say(f"  wrote {path}")
     return EXIT_OK

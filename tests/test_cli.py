@@ -130,3 +130,16 @@ def test_a_successful_run_prints_no_native_log_lines(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "person detected" in proc.stdout
     assert proc.stderr == ""  # no "INFO: Created TensorFlow Lite…", no "W0000 …"
+
+
+def test_a_front_view_squat_says_not_judged_and_why(tmp_path, capsys):
+    """Never a silent score: the terminal names what the view could not show."""
+    clip = SAMPLE_VIDEOS / "squat_front_bodyweight_outdoor_vertical_short.mp4"
+    assert main(["analyze", str(clip), "--activity", "lifting", "--out", str(tmp_path),
+                 "--no-video", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "Not judged; events: 0; reps: 1." in out
+    assert "Score:" not in out
+    assert "Shallow squat" in out and "needs the camera side-on" in out
+    summary = json.loads((tmp_path / "report.json").read_text())["summary"]
+    assert summary["score"] is None and summary["verdict"] == "not_judged"
