@@ -576,6 +576,13 @@ class Assessor:
                                           " with the body in view"})
         return out
 
+    def _essential_unjudged(self) -> list[str]:
+        """Essential sitting/standing rules of the session's activities never judged."""
+        acts = {a for a, _, _ in self.segments} or {self.activity}
+        return [r.label or r.id for a in sorted(acts & set(self.engines)) if a != "lifting"
+                for r in self.engines[a].rules
+                if r.essential and r.id not in self._judged_rules]
+
     def _summary(self) -> dict[str, Any]:
         tm = self._time
         measured = tm["ok"] + tm["caution"] + tm["poor"]
@@ -585,6 +592,11 @@ class Assessor:
             score: int | None = round(float(np.mean(judged))) if judged else None
             basis = (f"mean score of the {len(judged)} judged lift(s) of {len(self.reps)}"
                      if judged else "no lift could be judged (see not_judged)")
+        elif measured > 0 and self._essential_unjudged():
+            # Only side checks (tilts) had a reading: "100 % good" would be a silent 100.
+            score = None
+            basis = ("not judged: " + ", ".join(self._essential_unjudged())
+                     + " need the camera side-on (see not_judged)")
         elif measured > 0:
             score = round(100.0 * (tm["ok"] + 0.5 * tm["caution"]) / measured)
             basis = "time ok + half the time in caution, over the measured time"

@@ -215,6 +215,11 @@ def shift_times(payload: SessionPayload, offset: float) -> SessionPayload:
 
 
 def share_ok(summary: Mapping[str, Any]) -> float | None:
+    """Share of the measured time in good posture; None when nothing was measured or when
+    the essential checks were never judged (only tilts seen: not a "100 % good")."""
+    if summary.get("score") is None and str(summary.get("score_basis") or "").startswith(
+            "not judged"):
+        return None
     t = summary.get("time_s_by_severity") or {}
     total = sum(float(t.get(k) or 0.0) for k in ("ok", "caution", "poor"))
     return float(t.get("ok") or 0.0) / total if total > 0 else None

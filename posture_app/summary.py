@@ -46,6 +46,11 @@ def headline(payload: SessionPayload) -> str:
                     "judged (listed below, with what would allow them).")
         return (f"{clean} of {judged} judged lifts looked good{tail}. The tips below show "
                 "what to try next.")
+    basis = str(payload.summary.get("score_basis") or "")
+    if payload.summary.get("score") is None and basis.startswith("not judged"):
+        # Only side-to-side checks had a view: no "well done" on what was not seen.
+        return ("Your posture could not be judged from this camera angle — place the camera "
+                "side-on to check your head and trunk.")
     if share is None:
         return "Nothing could be measured yet — check that the camera sees you side-on."
     if share >= 0.8:

@@ -139,3 +139,22 @@ def test_chest_dropping_is_judged_by_squat_depth_not_hand_height() -> None:
     assert "excessive_forward_lean" not in {f["category"] for f in rep.faults}
     lean_check = next(c for c in rep.checks if c.rule == "lifting.squat_lean")
     assert lean_check.code == "not_applicable" and "knee height" in lean_check.reason
+
+
+def test_front_view_standing_is_not_a_silent_100() -> None:
+    """From the front only the tilts are judged: no score, and the app says why."""
+    from posture_app.records import SessionPayload, share_ok
+    from posture_app.summary import headline
+
+    frames = script([(5.0, {})], base=FRONT_STANDING, view="front")
+    _, res = run(Assessor("standing"), frames)
+    s = res.summary
+    assert s["time_s_by_severity"]["ok"] > 4.0  # the tilts were judged, and fine
+    assert s["score"] is None and s["score_basis"].startswith("not judged")
+    assert {n["rule"] for n in s["not_judged"]} >= {"standing.trunk_lean",
+                                                    "standing.neck_inclination"}
+    assert share_ok(s) is None
+    payload = SessionPayload(activity="standing", summary=s, events=[], reps=[],
+                             duration_s=5.0)
+    assert "could not be judged" in headline(payload)
+    assert "well done" not in headline(payload)
