@@ -222,7 +222,9 @@ class Assessor:
 
     def __init__(self, activity: str = "auto", profile: Profile | str | Path | None = None,
                  calibration: Calibration | None = None, user_height_cm: float | None = None,
-                 niosh: NioshTask | None = None) -> None:
+                 niosh: NioshTask | None = None, still: bool = False) -> None:
+        """``still``: the stream is one photo, a single moment — the rules judge it as it
+        is (no persistence to wait for) and the score is that moment's status."""
         if activity != "auto" and activity not in ACTIVITIES:
             raise ValueError(f"activity must be 'auto' or one of {ACTIVITIES}, got {activity!r}")
         if user_height_cm is not None and not 50.0 <= user_height_cm <= 250.0:
@@ -237,10 +239,17 @@ class Assessor:
         acts = ACTIVITIES if activity == "auto" else (activity,)
         if activity == "lifting":
             acts = ("lifting",)
-        self.engines = {a: RuleEngine(self.profile.frame_rules(a), calibration, self.stature_cm,
+        self.still = still
+
+        def rules(a: str) -> tuple[Rule, ...]:
+            found = self.profile.frame_rules(a)
+            return tuple(replace(r, enter_s=0.0, clear_s=0.0, cue_after_s=0.0)
+                         for r in found) if still else found
+
+        self.engines = {a: RuleEngine(rules(a), calibration, self.stature_cm,
                                       load_declared=niosh is not None) for a in acts}
-        self.framing = {a: RuleState(_framing_rule(a, self.profile.settings(a).framing_enter_s))
-                        for a in acts}
+        self.framing = {a: RuleState(_framing_rule(
+            a, 0.0 if still else self.profile.settings(a).framing_enter_s)) for a in acts}
         self._framing_text: dict[str, str] = {}
         self.timers = {a: StaticTimer(self.profile.settings(a).break_after_s,
                                       self.profile.settings(a).break_reset_s)
@@ -600,6 +609,14 @@ class Assessor:
         elif measured > 0:
             score = round(100.0 * (tm["ok"] + 0.5 * tm["caution"]) / measured)
             basis = "time ok + half the time in caution, over the measured time"
+        elif self.still and self._last_worst != "n/a" and self._essential_unjudged():
+            score = None
+            basis = ("not judged: " + ", ".join(self._essential_unjudged())
+                     + " need the camera side-on (see not_judged)")
+        elif self.still and self._last_worst != "n/a":
+            # One photo has no time: the moment it shows is the score (ok 100, caution 50).
+            score = {"ok": 100, "caution": 50, "poor": 0}[self._last_worst]
+            basis = "one photo: 100 if every check is ok, 50 if the worst is caution, 0 if poor"
         else:
             score, basis = None, "nothing measurable"
         cal: dict[str, Any] | str = "population defaults"

@@ -115,6 +115,18 @@ METRICS: tuple[MetricSpec, ...] = (
         "shoulder line vs hip line about the trunk axis (3-D, noisy; front/oblique)",
     ),
     MetricSpec("body_height_px", "ratio", "any", "stature estimate in pixels (scale)"),
+    MetricSpec(
+        "hip_angle_3d_deg",
+        "deg",
+        "any",
+        "shoulder–hip–knee from the 3-D world landmarks, any view or camera height (reps only)",
+    ),
+    MetricSpec(
+        "knee_angle_3d_deg",
+        "deg",
+        "any",
+        "hip–knee–ankle from the 3-D world landmarks, any view or camera height (reps only)",
+    ),
 )
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 METRIC_INDEX: Mapping[str, int] = {n: i for i, n in enumerate(METRIC_NAMES)}
@@ -202,6 +214,14 @@ def compute_metrics(
         height = float("nan")
     out[METRIC_INDEX["body_height_px"]] = height
 
+    offsets = LANDMARK_OFFSETS if config.landmark_offsets else NO_OFFSETS
+    # Joint angles between 3-D segments do not depend on where the camera stands, so
+    # the rep counter can see a bend even where no sagittal angle may be judged (a
+    # camera looking down steeply); no rule reads them.
+    leg3 = None if pose.world is None else world_leg_angles(pose.world, s, offsets)
+    if leg3 is not None:
+        put("hip_angle_3d_deg", (s.shoulder, s.hip, s.knee), partial(float, leg3[0]))
+        put("knee_angle_3d_deg", (s.hip, s.knee, s.ankle), partial(float, leg3[1]))
     if sagittal:
         # A camera looking down also shifts the near shoulder (wider than the near
         # hip) vertically against it: the left–right midpoints cancel that too.
@@ -211,17 +231,15 @@ def compute_metrics(
             or abs(view.elevation_deg) > MIDPOINT_ELEVATION_DEG
         )
         fwd = forward_sign(x, s, ok_vis)
-        offsets = LANDMARK_OFFSETS if config.landmark_offsets else NO_OFFSETS
         _sagittal(put, deforeshorten(x, view, fwd), s, ok_vis, height, rotated, fwd, offsets)
-        if view.view == "oblique" and pose.world is not None:
+        if view.view == "oblique" and leg3 is not None:
             # Bent legs seen obliquely are distorted by perspective and by their
             # sideways parts, not just foreshortened: de-foreshortened 2-D hip/knee
             # err 19–21° MAE on our oblique renders, MediaPipe's 3-D ones 15–16°,
             # and 13/15° once projected into the sagittal plane with the landmark
             # offsets undone (a 50/50 blend with 2-D: 16/14°).
-            hip3, knee3 = world_leg_angles(pose.world, s, offsets)
-            put("hip_angle_deg", (s.shoulder, s.hip, s.knee), partial(float, hip3))
-            put("knee_angle_deg", (s.hip, s.knee, s.ankle), partial(float, knee3))
+            put("hip_angle_deg", (s.shoulder, s.hip, s.knee), partial(float, leg3[0]))
+            put("knee_angle_deg", (s.hip, s.knee, s.ankle), partial(float, leg3[1]))
     if frontal:
         _frontal(put, x)
     if view.view in ("front", "oblique") and pose.world is not None:

@@ -118,6 +118,12 @@ def _torso(x: FloatArray) -> tuple[float, float, float]:
     return math.hypot(sx - hx, sy - hy), (sx + hx) / 2, (sy + hy) / 2
 
 
+def _torso3(w: FloatArray) -> float:
+    """Mid-shoulder→mid-hip length in 3-D (world landmarks)."""
+    d = (w[L.LEFT_SHOULDER] + w[L.RIGHT_SHOULDER] - w[L.LEFT_HIP] - w[L.RIGHT_HIP])[:3] / 2
+    return math.hypot(*d.tolist())
+
+
 def implausibility(pose: FramePose, config: GateConfig = GateConfig(),
                    lengths: FloatArray | None = None) -> str:
     """Why this skeleton is not a human body ("" when it is plausible).
@@ -133,18 +139,27 @@ def implausibility(pose: FramePose, config: GateConfig = GateConfig(),
         if not math.isfinite(torso) or torso < 1.0:
             return "no torso"
         seg = _lengths(x) if lengths is None else lengths
-        if max(_two_segment_chains(seg)) < config.min_limb_to_torso * torso:
+        short_2d = max(_two_segment_chains(seg)) < config.min_limb_to_torso * torso
+        if pose.world is None:
+            return "limbs too short for the torso" if short_2d else ""
+        arm, leg = _two_segment_chains(_lengths(pose.world))
+        if leg < config.min_world_leg_m:
+            return "legs too short in the metric estimate"
+        if (
+            leg < config.weak_world_leg_m
+            and arm < config.weak_world_arm_m
+            and float(np.mean(v[_ARMS_IDX])) < config.weak_arm_visibility
+        ):
+            return "limbs too short in the metric estimate"
+        # Short 2-D limbs may be foreshortening: a camera looking down on a crouched
+        # person (legs towards the lens), or a deep squat seen from the front. The 3-D
+        # estimate, which no view foreshortens, then decides: a real person's legs
+        # there are long (≥ weak_world_leg_m) and longer than the torso.
+        if short_2d and not (
+            leg >= config.weak_world_leg_m
+            and max(arm, leg) >= config.min_limb_to_torso * _torso3(pose.world)
+        ):
             return "limbs too short for the torso"
-        if pose.world is not None:
-            arm, leg = _two_segment_chains(_lengths(pose.world))
-            if leg < config.min_world_leg_m:
-                return "legs too short in the metric estimate"
-            if (
-                leg < config.weak_world_leg_m
-                and arm < config.weak_world_arm_m
-                and float(np.mean(v[_ARMS_IDX])) < config.weak_arm_visibility
-            ):
-                return "limbs too short in the metric estimate"
     return ""
 
 

@@ -156,7 +156,10 @@ def analyze_video(
             warnings = tuple(getattr(source, "warnings", ()))
     rate = options.analysis_fps or info.fps or 30.0
     smoothed = smooth_records(records, min(rate, info.fps or rate), options.smoothing_hz)
-    assessor = (assessor_factory or _default_assessor)(options)
+    judged_as = options
+    if info.kind == "image":  # one photo = one moment: judged as it is (Assessor still)
+        judged_as = replace(options, assessor_kwargs={**options.assessor_kwargs, "still": True})
+    assessor = (assessor_factory or _default_assessor)(judged_as)
     frames: list[FrameResult] = []
     for i, r in enumerate(records):
         metrics = FrameMetrics(r.t, r.detected, r.view, smoothed[i], r.framing)

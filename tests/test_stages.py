@@ -150,10 +150,35 @@ def test_gate_accepts_a_person_after_confirmation_and_rejects_collapsed_skeleton
     ):
         for parent, child in itertools.pairwise(chain):
             img[child] = img[parent] + (pose.image[child] - pose.image[parent]) * 0.3
-    collapsed = dataclasses.replace(pose, image=img)
+    # MediaPipe's metric estimate of a hand collapses too (legs under 0.45 m).
+    world = pose.world.copy()
+    for chain in ((L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
+                  (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE)):
+        for parent, child in itertools.pairwise(chain):
+            world[child] = world[parent] + (pose.world[child] - pose.world[parent]) * 0.3
+    collapsed = dataclasses.replace(pose, image=img, world=world)
     assert implausibility(collapsed) != ""
+    assert implausibility(dataclasses.replace(pose, image=img, world=None)) != ""
     assert implausibility(pose) == ""
     assert not gate.update(collapsed, 1.0).detected
+
+
+def test_gate_takes_foreshortened_limbs_of_a_real_body_from_the_3d_estimate():
+    """A camera looking down on a crouched person shortens the legs in the picture; the
+    3-D estimate (no view foreshortens it) still shows a real body's proportions."""
+    pose = make_pose(trunk_lean=60, thigh=80, shin=30)
+    img = pose.image.copy()  # limbs pointing at a camera above: short in the picture
+    for chain in ((L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST),
+                  (L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST),
+                  (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
+                  (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE)):
+        for parent, child in itertools.pairwise(chain):
+            img[child] = img[parent] + (pose.image[child] - pose.image[parent]) * 0.3
+    foreshortened = dataclasses.replace(pose, image=img)
+    assert implausibility(dataclasses.replace(foreshortened, world=None)) != ""
+    assert implausibility(foreshortened) == ""
+    gate = PersonGate()
+    assert [gate.update(foreshortened, i / 15).detected for i in range(4)][-1]
 
 
 def test_gate_locks_on_the_primary_person_and_ignores_a_bystander():

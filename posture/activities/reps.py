@@ -118,8 +118,18 @@ def bend_deg(m: FrameMetrics) -> float:
     first STRAIGHT_KNEE_LEAN_DEG of hip flexion fade out (fully at 0°, none from 30° of
     knee flexion), so a lean is not a rep. NaN when the hip angle is.
     """
-    hip = 180.0 - m.get("hip_angle_deg")
-    knee = 180.0 - m.get("knee_angle_deg")
+    return _bend(m.get("hip_angle_deg"), m.get("knee_angle_deg"))
+
+
+def bend3_deg(m: FrameMetrics) -> float:
+    """``bend_deg`` from the 3-D world-landmark angles: whatever the view or camera height
+    (for counting where the sagittal angles are withheld, e.g. a camera looking down)."""
+    return _bend(m.get("hip_angle_3d_deg"), m.get("knee_angle_3d_deg"))
+
+
+def _bend(hip_angle: float, knee_angle: float) -> float:
+    hip = 180.0 - hip_angle
+    knee = 180.0 - knee_angle
     if knee == knee:  # not NaN
         hip -= STRAIGHT_KNEE_LEAN_DEG * min(max(1.0 - knee / 30.0, 0.0), 1.0)
     return max(hip, 0.5 * knee)  # NaN hip → NaN (max keeps its first argument)
@@ -235,6 +245,8 @@ class DepthSignal:
         view = m.view.view
         if view in ("side_left", "side_right"):
             flex = self._flexion(m)
+            if math.isnan(flex) and m.view.camera_too_high:
+                flex = bend3_deg(m)
         if view in ("front", "oblique"):
             h = m.get("body_height_px")
             if not h > 0:
@@ -265,6 +277,8 @@ class DepthSignal:
                 seated = False
                 if m.view.view == "oblique":
                     flex3 = self._flexion(m)
+                    if math.isnan(flex3):  # a camera too high: no sagittal angles
+                        flex3 = bend3_deg(m)
                     if not math.isnan(flex3):
                         self._flex3_base = self._flex3.push(t, flex3)
                         seated = self._seated(m)
