@@ -391,7 +391,10 @@ class Assessor:
         f = rep.faults[0] if len(rep.faults) == 1 else max(
             rep.faults, key=lambda f: SEVERITY_RANK[f["severity"]])
         cue = next((r.cue for r in rules if r.category == f["category"]), None)
-        return None if cue is None else CueRequest("rep", cue, f["severity"], -1, 0.0)
+        # Shown once the screen is free (up to one cue's display and gap later): lifts
+        # come every few seconds, and a lift's tip must not be lost behind another cue.
+        wait = self.cues.display_s + self.cues.min_gap_s
+        return None if cue is None else CueRequest("rep", cue, f["severity"], -1, 0.0, wait)
 
     # ----------------------------------------------------------------- update
     def update(self, m: FrameMetrics, quality: QualityState | None = None) -> FrameAssessment:
@@ -607,16 +610,17 @@ class Assessor:
             basis = ("not judged: " + ", ".join(self._essential_unjudged())
                      + " need the camera side-on (see not_judged)")
         elif measured > 0:
-            score = round(100.0 * (tm["ok"] + 0.5 * tm["caution"]) / measured)
-            basis = "time ok + half the time in caution, over the measured time"
+            # One definition, the one the app shows: time in good posture.
+            score = round(100.0 * tm["ok"] / measured)
+            basis = "time in good posture: share of the measured time with every check ok"
         elif self.still and self._last_worst != "n/a" and self._essential_unjudged():
             score = None
             basis = ("not judged: " + ", ".join(self._essential_unjudged())
                      + " need the camera side-on (see not_judged)")
         elif self.still and self._last_worst != "n/a":
-            # One photo has no time: the moment it shows is the score (ok 100, caution 50).
-            score = {"ok": 100, "caution": 50, "poor": 0}[self._last_worst]
-            basis = "one photo: 100 if every check is ok, 50 if the worst is caution, 0 if poor"
+            # One photo has no time: good posture in the moment it shows, or not.
+            score = 100 if self._last_worst == "ok" else 0
+            basis = "one photo: 100 if every check is ok (good posture), else 0"
         else:
             score, basis = None, "nothing measurable"
         cal: dict[str, Any] | str = "population defaults"

@@ -239,10 +239,12 @@ def _analyze(args: argparse.Namespace) -> int:
     counts = (f"events: {len(session.events) if session else 0}; "
               f"reps: {len(session.reps) if session else 0}")
     verdict = summary.get("verdict")
-    if summary.get("score") is not None:
-        _say(f"Score: {summary['score']}/100"
+    if summary.get("score") is not None and session is not None and session.reps:
+        _say(f"Lift score: {summary['score']}/100"
              + (f" ({VERDICT_WORDS[verdict]})" if verdict in VERDICT_WORDS else "")
              + f"; {counts}.")
+    elif summary.get("score") is not None:
+        _say(f"Time in good posture: {summary['score']} %; {counts}.")
     elif verdict == "not_judged":
         _say(f"Not judged; {counts}.")
     # Lifting: what could not be judged, one line per reason ("A, B: not judged — why").

@@ -17,7 +17,10 @@ from posture.landmarks import NUM_LANDMARKS, FramePose
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
-# Quiet TensorFlow Lite / absl start-up chatter; it reaches users as noise.
+# MediaPipe 0.10.21 logs its start-up through absl and TFLite's own logger, which these
+# variables do not reach (measured: the same lines with and without them); the app's
+# server filters those lines instead (posture_app.main.quiet_native_logs). Kept for
+# other TensorFlow builds that do read them.
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

@@ -2,14 +2,19 @@
 
 The skeleton is coloured per body segment by the worst status of the rules
 that judge it (green / amber / red; grey where no rule applies or nobody is
-detected), with the schema angles written beside their joints.
+detected), with the angles the activity's rules judge written beside their
+joints. Every word drawn comes from one :class:`OverlayText`, built by
+:func:`overlay_text` from the frame's assessment (or handed in by the live coach,
+whose side panel shows the same record), so the overlay and the page never
+disagree.
 """
 
 from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -43,7 +48,6 @@ _ASCII = str.maketrans(
         "\u2018": "'",
         "\u201c": '"',
         "\u201d": '"',
-        "\u00b0": " deg",
         "\u2026": "...",
     }
 )
@@ -58,27 +62,134 @@ def ascii_text(text: str) -> str:
 def draw_label(
     image: np.ndarray, text: str, org: tuple[int, int], colour: tuple[int, int, int], scale: float
 ) -> None:
-    text = ascii_text(text)
+    """One line of text on a dark box. A degree sign is drawn as a small ring (the
+    Hershey fonts have none), never spelt "deg"."""
+    parts = [ascii_text(p) for p in text.split("\u00b0")]
     font = cv2.FONT_HERSHEY_SIMPLEX
     fs = 0.5 * scale
     th = max(1, round(1.2 * scale))
-    (w, h), base = cv2.getTextSize(text, font, fs, th)
+    (_, h), base = cv2.getTextSize("Ag", font, fs, th)
+    ring = max(2, round(0.16 * h))  # radius of the degree ring
+    ring_w = 2 * ring + max(2, round(0.12 * h))
+    widths = [cv2.getTextSize(p, font, fs, th)[0][0] if p else 0 for p in parts]
+    w = sum(widths) + ring_w * (len(parts) - 1)
     x, y = org
     x = int(min(max(x, 0), image.shape[1] - w - 4))
     y = int(min(max(y, h + 4), image.shape[0] - base - 2))
     cv2.rectangle(image, (x - 3, y - h - 4), (x + w + 3, y + base + 2), TEXT_BG, -1)
-    cv2.putText(image, text, (x, y), font, fs, colour, th, cv2.LINE_AA)
+    for i, (part, pw) in enumerate(zip(parts, widths, strict=True)):
+        if part:
+            cv2.putText(image, part, (x, y), font, fs, colour, th, cv2.LINE_AA)
+        x += pw
+        if i < len(parts) - 1:
+            cv2.circle(image, (x + ring + 1, y - h + ring), ring, colour, max(1, th - 1),
+                       cv2.LINE_AA)
+            x += ring_w
+
+
+# --------------------------------------------------------------------------- what is drawn
+# Words for the camera view on the overlay (never a code such as "side_right").
+VIEW_WORDS: Mapping[str, str] = {
+    "side_left": "side view", "side_right": "side view", "front": "front view",
+    "oblique": "camera at an angle", "unknown": "",
+}
+# The angles written beside the joints, per activity: the metrics the activity's rules
+# (and the rep counter) judge, so the numbers on the video are the numbers in the panel.
+OVERLAY_METRICS: Mapping[str, tuple[tuple[str, str], ...]] = {
+    "sitting": (("neck", "neck_inclination_deg"), ("trunk", "trunk_lean_deg")),
+    "standing": (("neck", "neck_inclination_deg"), ("trunk", "trunk_lean_deg"),
+                 ("knee", "knee_hyperextension_deg")),
+    "lifting": (("trunk", "trunk_inclination_deg"), ("hip", "hip_angle_deg"),
+                ("knee", "knee_angle_deg")),
+}
+# The word written before each joint's angle: the body part the live panel names too.
+JOINT_WORDS: Mapping[str, str] = {"neck": "head", "trunk": "back", "hip": "hip", "knee": "knee"}
+DEFAULT_OVERLAY: tuple[tuple[str, str], ...] = (
+    ("neck", "neck_inclination_deg"), ("trunk", "trunk_inclination_deg"),
+    ("hip", "hip_angle_deg"), ("knee", "knee_angle_deg"))
+
+
+def angle_text(metric: str, value: float | None) -> str | None:
+    """An angle as a patient reads it: a magnitude with °, and a word where the sign
+    carries the meaning ("12° back", "7° bent") — never a bare negative number.
+    None when the value is missing. The live panel shows exactly this text too."""
+    if value is None or not math.isfinite(value):
+        return None
+    v = float(value)
+    if metric in ("trunk_lean_deg", "neck_flexion_deg"):
+        return f"{abs(v):.0f}° back" if round(v) < 0 else f"{v:.0f}°"
+    if metric == "knee_hyperextension_deg":
+        if round(v) > 0:
+            return f"{v:.0f}° past straight"
+        return "straight" if round(v) == 0 else f"{-v:.0f}° bent"
+    if metric in ("trunk_lateral_tilt_deg", "head_tilt_deg", "trunk_twist_deg"):
+        return f"{abs(v):.0f}°"
+    return f"{v:.0f}°"
+
+
+@dataclass(frozen=True)
+class OverlayText:
+    """Every word the overlay draws on one frame."""
+
+    header: str
+    labels: tuple[tuple[str, str, str], ...] = ()  # (joint, metric, text) e.g. trunk "45°"
+    cue: str | None = None
+    cue_status: str = "n/a"
+
+    def label(self, joint: str) -> str | None:
+        return next((text for j, _, text in self.labels if j == joint), None)
+
+
+def overlay_labels(values: Mapping[str, float | None], activity: str | None
+                   ) -> tuple[tuple[str, str, str], ...]:
+    """(joint, metric, text) for the angles written beside the joints."""
+    out = []
+    for joint, metric in OVERLAY_METRICS.get(activity or "", DEFAULT_OVERLAY):
+        text = angle_text(metric, values.get(metric))
+        if text is not None:
+            out.append((joint, metric, text))
+    return tuple(out)
+
+
+def overlay_header(t: float, detected: bool, view: str, rep_count: int = 0) -> str:
+    if not detected:
+        return f"{clock_text(t)}  No one in view"
+    words = VIEW_WORDS.get(view, "")
+    header = f"{clock_text(t)}  {words}" if words else clock_text(t)
+    if rep_count:
+        header += f"  Lifts: {rep_count}"
+    return header
+
+
+def clock_text(t: float) -> str:
+    """The session clock on the overlay ("01:02.5"); the live panel dates its readings so."""
+    s = max(float(t), 0.0) if math.isfinite(t) else 0.0
+    return f"{int(s) // 60:02d}:{s % 60:04.1f}"
+
+
+def overlay_text(result: FrameResult) -> OverlayText:
+    """What the overlay says about an analysed frame (Review and the CLI video)."""
+    a = result.assessment
+    activity = a.activity if a is not None else None
+    values = {m: result.metrics.get(m) for pairs in (*OVERLAY_METRICS.values(), DEFAULT_OVERLAY)
+              for _, m in pairs}
+    return OverlayText(
+        header=overlay_header(result.t, result.detected, result.view.view,
+                              a.rep_count if a is not None else 0),
+        labels=overlay_labels(values, activity) if result.detected else (),
+        cue=a.cue if a is not None else None,
+        cue_status=(a.worst if a is not None else "n/a"))
 
 
 def draw_pose(
     image: np.ndarray,
     pose: FramePose,
     segment_status: Mapping[str, str],
-    angles: Mapping[str, float] | None = None,
+    labels: Sequence[tuple[str, str, str]] = (),
     near_side: str = "left",
     min_visibility: float = 0.5,
 ) -> np.ndarray:
-    """Draw the skeleton and angle labels onto ``image`` (RGB, modified in place)."""
+    """Draw the skeleton and the (joint, metric, text) labels onto ``image`` (RGB, in place)."""
     s = _scale(image)
     sx = image.shape[1] / pose.width
     sy = image.shape[0] / pose.height
@@ -101,56 +212,46 @@ def draw_pose(
             -1,
             cv2.LINE_AA,
         )
-    if angles:
+    if labels:
         side = SIDES[near_side]
         hip, shoulder, knee = pts[side.hip], pts[side.shoulder], pts[side.knee]
         # Labels beside their joints; the trunk's beside the middle of the trunk.
         anchors = {
-            "neck_inclination_deg": ("neck", shoulder, (14, -14), vis[side.shoulder]),
-            "trunk_inclination_deg": (
-                "trunk",
-                (hip + shoulder) / 2,
-                (14, 0),
-                vis[side.hip] and vis[side.shoulder],
-            ),
-            "hip_angle_deg": ("hip", hip, (14, 18), vis[side.hip]),
-            "knee_angle_deg": ("knee", knee, (14, 6), vis[side.knee]),
+            "neck": (shoulder, (14, -14), vis[side.shoulder]),
+            "trunk": ((hip + shoulder) / 2, (14, 0), vis[side.hip] and vis[side.shoulder]),
+            "hip": (hip, (14, 18), vis[side.hip]),
+            "knee": (knee, (14, 6), vis[side.knee]),
         }
-        for name, (label, anchor, (dx, dy), visible) in anchors.items():
-            v = angles.get(name)
-            if v is None or not math.isfinite(v) or not visible:
+        for joint, _, text in labels:
+            if joint not in anchors:
+                continue
+            anchor, (dx, dy), visible = anchors[joint]
+            if not visible:
                 continue
             org = (int(anchor[0] + dx * s), int(anchor[1] + dy * s))
-            draw_label(image, f"{label} {v:.0f} deg", org, (255, 255, 255), s)
+            draw_label(image, f"{JOINT_WORDS.get(joint, joint)} {text}", org, (255, 255, 255),
+                       s)
     return image
 
 
-def annotate_frame(image: np.ndarray, result: FrameResult) -> np.ndarray:
-    """The annotated look of one analysed frame (used for the video and thumbnails)."""
+def annotate_frame(image: np.ndarray, result: FrameResult,
+                   text: OverlayText | None = None) -> np.ndarray:
+    """The annotated look of one analysed frame (used for the video and thumbnails).
+
+    ``text``: what to write (the live coach hands in the record its panel shows);
+    by default :func:`overlay_text` of the frame.
+    """
     out = image.copy()
     a = result.assessment
+    text = text if text is not None else overlay_text(result)
     s = _scale(out)
     if result.pose is not None and result.detected:
         seg = dict(a.segment_status) if a is not None else {}
-        angles = {
-            n: result.metrics.get(n)
-            for n in (
-                "trunk_inclination_deg",
-                "neck_inclination_deg",
-                "hip_angle_deg",
-                "knee_angle_deg",
-            )
-        }
-        draw_pose(out, result.pose, seg, angles, result.view.near_side)
-    header = f"{result.t:6.1f}s  {result.view.view}"
-    if not result.detected:
-        header += "  no person"
-    if a is not None and a.rep_count:
-        header += f"  reps {a.rep_count}"
-    draw_label(out, header, (8, int(24 * s)), (255, 255, 255), s)
-    if a is not None and a.cue:
-        colour = COLOURS.get(a.worst, (255, 255, 255))
-        draw_label(out, a.cue, (8, out.shape[0] - int(14 * s)), colour, s * 1.2)
+        draw_pose(out, result.pose, seg, text.labels, result.view.near_side)
+    draw_label(out, text.header, (8, int(24 * s)), (255, 255, 255), s)
+    if text.cue:
+        colour = COLOURS.get(text.cue_status, (255, 255, 255))
+        draw_label(out, text.cue, (8, out.shape[0] - int(14 * s)), colour, s * 1.2)
     return out
 
 

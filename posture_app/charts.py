@@ -168,21 +168,43 @@ def angle_chart(series: pd.DataFrame, spec: MetricBands,
         tooltip=[alt.Tooltip("t:Q", format=".1f", title="Time (s)"),
                  alt.Tooltip("value:Q", format=".0f", title=spec.label)])
     layers.append(line.add_params(zoom))
-    return alt.LayerChart(layer=layers).properties(height=height)
+    # The bands and the events colour by the same field with their own shades: without
+    # independent scales Vega merges them and warns "Conflicting scale property range".
+    return alt.LayerChart(layer=layers).resolve_scale(color="independent").properties(
+        height=height)
 
 
 def chart_title(spec: MetricBands) -> str:
     return spec.label + (f" — {spec.text}" if spec.text else "")
 
 
-def trends_charts(trends: pd.DataFrame) -> tuple[alt.Chart | None, alt.Chart | None]:
+# One tick per calendar day at most (labels that would overlap are dropped by Vega).
+DAY_AXIS = alt.Axis(format="%d %b", tickCount={"interval": "day", "step": 1}, labelOverlap=True)
+
+
+def _day_domain(days: pd.Series) -> list[alt.DateTime]:
+    """Half a day either side of the first and last day, as local date-times.
+
+    An explicit domain means Vega never computes one from an empty data set (Streamlit draws
+    the chart before it attaches the rows: "Infinite extent for field day" otherwise), and a
+    single day is a bar of sensible width rather than one spanning the whole axis.
+    """
+    stamps = pd.to_datetime(days)
+    lo = stamps.min().normalize() - pd.Timedelta(hours=12)
+    hi = stamps.max().normalize() + pd.Timedelta(hours=12)
+    return [alt.DateTime(year=t.year, month=t.month, date=t.day, hours=t.hour)
+            for t in (lo, hi)]
+
+
+def trends_charts(trends: pd.DataFrame) -> tuple[alt.Chart | None, alt.LayerChart | None]:
     """(share of good time per day, mean lift score per day) — None where there is no data."""
     share = None
     if "share_ok" in trends and trends["share_ok"].notna().any():
         d = trends.dropna(subset=["share_ok"]).assign(pct=lambda x: 100.0 * x["share_ok"])
         share = alt.Chart(d).mark_bar(color=PRIMARY, cornerRadiusTopLeft=4,
                                       cornerRadiusTopRight=4, size=22).encode(
-            x=alt.X("day:T", title="Day", axis=alt.Axis(format="%d %b")),
+            x=alt.X("day:T", title="Day", axis=DAY_AXIS,
+                    scale=alt.Scale(domain=_day_domain(d["day"]))),
             y=alt.Y("pct:Q", title="Time in good posture (%)",
                     scale=alt.Scale(domain=[0, 100])),
             tooltip=[alt.Tooltip("day:T", title="Day", format="%d %b %Y"),
@@ -194,7 +216,8 @@ def trends_charts(trends: pd.DataFrame) -> tuple[alt.Chart | None, alt.Chart | N
     if "mean_rep_score" in trends and trends["mean_rep_score"].notna().any():
         d = trends.dropna(subset=["mean_rep_score"])
         base = alt.Chart(d).encode(
-            x=alt.X("day:T", title="Day", axis=alt.Axis(format="%d %b")),
+            x=alt.X("day:T", title="Day", axis=DAY_AXIS,
+                    scale=alt.Scale(domain=_day_domain(d["day"]))),
             y=alt.Y("mean_rep_score:Q", title="Average lift score",
                     scale=alt.Scale(domain=[0, 100])),
             tooltip=[alt.Tooltip("day:T", title="Day", format="%d %b %Y"),
@@ -202,3 +225,45 @@ def trends_charts(trends: pd.DataFrame) -> tuple[alt.Chart | None, alt.Chart | N
         score = (base.mark_line(color=PRIMARY, strokeWidth=2.5)
                  + base.mark_point(color=PRIMARY, filled=True, size=70)).properties(height=220)
     return share, score
+
+
+def rep_compare_charts(rows: Sequence[Mapping[str, Any]], height: int = 240) -> list[alt.Chart]:
+    """A reference lift and the last one through the lift: one small chart per measure.
+
+    ``rows`` are ``{"pct": 0–100 through the lift, "value", "lift": "Reference" | "Lift N",
+    "measure": label}``, drawn in the order the measures and lifts first appear; [] when
+    there is nothing to draw. Streamlit lets Vega draw a chart once before its rows arrive,
+    so every scale has an explicit domain (x, y, colour *and* dash): with none, that first
+    empty draw gives an infinite extent and ``<svg>``/``<g>`` attributes of "Infinity" in
+    the browser console (as did the row facet this replaces, whose height Vega cannot work
+    out at the column's width).
+    """
+    df = pd.DataFrame([r for r in rows if finite(r.get("value")) is not None
+                       and finite(r.get("pct")) is not None])
+    if df.empty:
+        return []
+    lifts = list(dict.fromkeys(str(v) for v in df["lift"]))
+    colours = (["#94a3b8", PRIMARY] + [PRIMARY] * len(lifts))[:len(lifts)]
+    dashes = ([[6, 4]] + [[1, 0]] * len(lifts))[:len(lifts)]
+    legend = alt.Legend(orient="top", title=None)  # one legend: same field, same settings
+    charts = []
+    for measure in dict.fromkeys(str(m) for m in df["measure"]):
+        part = df[df["measure"] == measure]
+        lo, hi = float(part["value"].min()), float(part["value"].max())
+        pad = max(5.0, 0.1 * (hi - lo))
+        charts.append(alt.Chart(part).mark_line(strokeWidth=2.5, interpolate="monotone",
+                                                clip=True).encode(
+            x=alt.X("pct:Q", title="Through the lift (%)",
+                    scale=alt.Scale(domain=[0, 100], nice=False)),
+            y=alt.Y("value:Q", title=measure,
+                    scale=alt.Scale(domain=[math.floor(lo - pad), math.ceil(hi + pad)],
+                                    zero=False, nice=False)),
+            color=alt.Color("lift:N", scale=alt.Scale(domain=lifts, range=colours),
+                            legend=legend),
+            strokeDash=alt.StrokeDash("lift:N", scale=alt.Scale(domain=lifts, range=dashes),
+                                      legend=legend),
+            tooltip=[alt.Tooltip("lift:N", title="Lift"),
+                     alt.Tooltip("pct:Q", format=".0f", title="Through the lift (%)"),
+                     alt.Tooltip("value:Q", format=".0f", title=measure)],
+        ).properties(height=height))
+    return charts

@@ -32,10 +32,12 @@ from typing import Any
 import streamlit as st
 
 from posture.confidence import typical_error_deg
+from posture.render import angle_text, clock_text
 from posture_app import audio, camera
 from posture_app.charts import metric_bands
 from posture_app.live_engine import LiveConfig, LiveController, LiveRecord
 from posture_app.records import (
+    CATEGORY_LABELS,
     SessionPayload,
     finite,
     payload_from_session,
@@ -43,7 +45,19 @@ from posture_app.records import (
     time_by_severity,
 )
 from posture_app.services import History, load_settings, now, profile_name
-from posture_app.ui import cue_card, fmt_clock, pill, stat_box, status_word
+from posture_app.ui import (
+    CHECK_NAMES,
+    VIEW_WORDS,
+    WHEN_WORDS,
+    check_words,
+    cue_card,
+    fmt_clock,
+    join_words,
+    lift_card,
+    pill,
+    stat_box,
+    status_word,
+)
 
 log = logging.getLogger("posture_app")
 # Seconds between refreshes of the live side panel. A refresh costs ~5 ms of the
@@ -331,37 +345,111 @@ def _remember_calibration(cal: Any) -> bool:
 
 
 # ---------------------------------------------------------------------------------- panel
-def angle_rows(record: LiveRecord, profile: Any, calibration: Any, activity: str) -> str:
-    """HTML table: each banded angle, its value now, its good band, and its status in words."""
-    specs = metric_bands(profile, activity, calibration)
-    rows = []
-    hidden: list[str] = []
-    rank = {"n/a": -1, "ok": 0, "caution": 1, "poor": 2}
-    view = str(record.values.get("view") or record.view)
-    for spec in specs:
-        ids = [rid for rid in spec.rule_ids if rid in record.status]
-        if not ids:
-            continue  # the rule is not active in this session (e.g. needs a declared load)
-        value = finite(record.values.get(spec.metric))
-        s = max((record.status[rid] for rid in ids), key=lambda x: rank.get(x, -1))
-        if value is None:
-            hidden.append(spec.label)
+# Angles a patient reads as a number (with a word where the sign matters); the others get
+# a sentence only, their numbers are in the therapist's table.
+PATIENT_NUMBERS = frozenset({
+    "neck_inclination_deg", "trunk_lean_deg", "trunk_inclination_deg",
+    "knee_hyperextension_deg", "trunk_lateral_tilt_deg", "head_tilt_deg", "trunk_twist_deg",
+    "knee_valgus_deg",
+})
+RANK = {"n/a": -1, "ok": 0, "caution": 1, "poor": 2}
+CUE_LABELS = {"rule": "Try this now", "lift": "Lift tip", "framing": "Camera position",
+              "break": "Time to move", "other": "Try this"}
+
+
+def _needs(views: frozenset[str], view: str) -> str:
+    """What a check that could not be judged needs, in words."""
+    if view in views or not views:
+        return "a clearer view of your whole body"
+    if views <= {"front"}:
+        return "the camera in front of you"
+    if views <= {"side_left", "side_right"}:
+        return "the camera side-on"
+    return "the camera side-on or at an angle"
+
+
+def check_rows(record: LiveRecord, profile: Any, calibration: Any, activity: str
+               ) -> tuple[str, str, str]:
+    """(patient table, therapist table, not-judged note) — all from the record's moment.
+
+    The patient reads one plain sentence per check (and the angle, where a number means
+    something: the same text the overlay writes beside the joint). The therapist's table
+    has the raw angles against their bands and the typical error in this view.
+    """
+    moment = record.moment
+    if moment is None:
+        return "", "", ""
+    by_metric: dict[str, list[Any]] = {}
+    for line in moment.checks:
+        by_metric.setdefault(line.metric, []).append(line)
+    rows: list[str] = []
+    missing: dict[str, list[str]] = {}  # what is needed → check names
+    for metric, lines in by_metric.items():
+        value = moment.values.get(metric)
+        judged = [c for c in lines if c.status != "n/a"]
+        if not judged or value is None:
+            for c in lines:
+                need = _needs(c.views, moment.view)
+                name = CHECK_NAMES.get(c.category, c.label.lower())
+                if name not in missing.setdefault(need, []):
+                    missing[need].append(name)
             continue
-        err = typical_error_deg(spec.metric, view) if spec.unit == "°" else math.nan
+        shown = angle_text(metric, value) if metric in PATIENT_NUMBERS else None
+        applying = [c for c in judged if c.applies]
+        if applying:
+            worst = max(applying, key=lambda c: RANK.get(c.status, -1))
+            problem = worst.category if worst.status in ("caution", "poor") else None
+            part, sentence = check_words(metric, problem)
+            badge = pill(worst.status)
+        else:  # its guard does not hold now (e.g. the chest-over-shins check outside a squat)
+            part, _ = check_words(metric)
+            sentence = WHEN_WORDS.get(judged[0].category, "Not checked in this position")
+            badge = pill("n/a", "– Not now")
+        rows.append(f'<tr data-metric="{html.escape(metric)}"><td class="part">'
+                    f"{html.escape(part)}</td>"
+                    f'<td class="value">{html.escape(shown or "")}</td>'
+                    f'<td class="say">{html.escape(sentence)}</td>'
+                    f"<td>{badge}</td></tr>")
+    when = (f'<div class="posture-muted">Readings at {clock_text(moment.t)} — the time '
+            "written on the video.</div>")
+    patient = f'<table class="posture-angles">{"".join(rows)}</table>{when}' if rows else ""
+    notes = []
+    for need, names in missing.items():
+        notes.append(f"Not checked from this camera angle: {join_words(names)} — "
+                     f"{'this needs' if len(names) == 1 else 'these need'} {need}.")
+    note = "".join(f'<div class="posture-muted" style="margin-top:.3rem">{html.escape(n)}'
+                   "</div>" for n in notes)
+    return patient, _therapist_rows(moment, profile, calibration, activity), note
+
+
+def _therapist_rows(moment: Any, profile: Any, calibration: Any, activity: str) -> str:
+    """The technical table: each banded angle (and the lift's context angles), its raw
+    value, its good band, the typical error in this view and its status."""
+    rows = []
+    judged = {c.metric for c in moment.checks}
+    for spec in metric_bands(profile, activity, calibration):
+        if spec.rule_ids and spec.metric not in judged:
+            continue  # the rule is not active in this session (e.g. needs a declared load)
+        value = finite(moment.values.get(spec.metric))
+        if value is None:
+            continue
+        status = moment.check_status(spec.metric) if spec.rule_ids else "n/a"
+        applies = any(c.applies for c in moment.checks if c.metric == spec.metric)
+        badge = pill(status) if applies else pill("n/a", "– not in this position")
+        if not spec.rule_ids:
+            badge = pill("n/a", "–")
+        err = typical_error_deg(spec.metric, moment.view) if spec.unit == "°" else math.nan
         plus = (f' <span class="posture-muted" title="typical error of this angle in this '
                 f'camera view">±{err:.0f}°</span>' if math.isfinite(err) else "")
         rows.append(f"<tr><td>{html.escape(spec.label)}</td>"
-                    f'<td class="value">{value:.0f}{html.escape(spec.unit)}{plus}</td>'
+                    f'<td class="num">{value:.0f}{html.escape(spec.unit)}{plus}</td>'
                     f'<td class="band">{html.escape(spec.text)}</td>'
-                    f"<td>{pill(s)}</td></tr>")
-    note = ""
-    if hidden:
-        names = ", ".join(dict.fromkeys(hidden))
-        note = (f'<div class="posture-muted" style="margin-top:.3rem">Not judged now: '
-                f"{html.escape(names)} — needs another camera angle or a clearer view.</div>")
+                    f"<td>{badge}</td></tr>")
     if not rows:
-        return note
-    return f'<table class="posture-angles">{"".join(rows)}</table>{note}'
+        return ""
+    return (f'<table class="posture-angles posture-therapist">{"".join(rows)}</table>'
+            '<div class="posture-muted">Angles in degrees from upright (trunk, neck) or between '
+            "the body segments (hip, knee); signed where the direction matters.</div>")
 
 
 def cue_for(ctrl: LiveController, record: LiveRecord | None, activity: str) -> tuple[str, str,
@@ -377,7 +465,8 @@ def cue_for(ctrl: LiveController, record: LiveRecord | None, activity: str) -> t
         return (f"Hold still in your best upright posture — {record.calibration_left_s:.0f} s",
                 "ok", "Calibration")
     if ctrl.cue_text:
-        return ctrl.cue_text, ctrl.cue_status, "Try this"
+        return ctrl.cue_text, ctrl.cue_status, CUE_LABELS.get(ctrl.cue_source or "other",
+                                                              "Try this")
     if not record.detected:
         return "Step into view of the camera", "n/a", "Waiting for you"
     if record.framing:
@@ -390,9 +479,20 @@ def cue_for(ctrl: LiveController, record: LiveRecord | None, activity: str) -> t
     return POSITIVE.get(act, POSITIVE["sitting"]), "ok", "Good"
 
 
+def lift_card_html(record: LiveRecord | None) -> str:
+    """The last finished lift, from the same record as the cue (so "Lift 3" means one lift)."""
+    moment = record.moment if record is not None else None
+    last = getattr(moment, "last_lift", None)
+    if last is None:
+        return ""
+    faults = ", ".join(CATEGORY_LABELS.get(c, c.replace("_", " ")) for c, _ in last.faults)
+    worst = max((sev for _, sev in last.faults), key=lambda x: RANK.get(x, -1), default=None)
+    return lift_card(last.index, last.verdict, last.score, faults, worst)
+
+
 def render_live_panel(ctrl: LiveController, settings: Mapping[str, Any], profile: Any,
                       activity: str, *, big: bool = False, show_angles: bool = True) -> None:
-    """Cue, angles against their bands, timer, reps, speed — refreshed by a fragment."""
+    """Cue, checks, the last lift, timer, speed — all from the newest record (one frame)."""
     record = ctrl.drain()
     record = record or ctrl.latest
     text, status, label = cue_for(ctrl, record, activity)
@@ -403,27 +503,32 @@ def render_live_panel(ctrl: LiveController, settings: Mapping[str, Any], profile
             ctrl.cue_text and ctrl.cue_seq:
         audio.play_cue(ctrl.cue_text, ctrl.cue_seq, str(settings.get("audio_mode", "voice")))
     act = (record.activity if record is not None and record.activity else activity)
+    lifting = act == "lifting" or bool(ctrl.reps)
     if show_angles and record is not None and record.phase == "coaching":
-        table = angle_rows(record, profile, ctrl.calibration, act)
-        if table:
-            st.html(table)
+        patient, therapist, note = check_rows(record, profile, ctrl.calibration, act)
+        if patient or note:
+            st.html(patient + note)
+        if therapist:
+            with st.expander("Angles for your therapist", icon=":material/straighten:"):
+                st.html(therapist)
+    if lifting and show_angles:
+        card = lift_card_html(record)
+        if card:
+            st.html(card)
     c1, c2, c3 = st.columns(3)
     c1.html(stat_box("Session time", fmt_clock(ctrl.coaching_seconds())))
-    if act == "lifting" or ctrl.reps:
-        last = ctrl.reps[-1] if ctrl.reps else None
-        c2.html(stat_box("Reps", str(record.rep_count if record else 0)))
+    if lifting:
+        last = getattr(getattr(record, "moment", None), "last_lift", None)
+        c2.html(stat_box("Lifts", str(record.rep_count if record else 0)))
         score = f"{last.score:.0f}" if last is not None and last.score is not None else "–"
-        c3.html(stat_box("Last rep score", score))
+        c3.html(stat_box(f"Lift {last.index} score" if last is not None else "Last lift score",
+                         score))
     else:
         c2.html(stat_box("Now", status_word(record.worst) if record else "–"))
-        c3.html(stat_box("View", _view_words(record.view) if record else "–", small=True))
+        c3.html(stat_box("Camera", VIEW_WORDS.get(record.view, "–") if record else "–",
+                         small=True))
     low_power = ctrl.config.sitting_rate_hz is not None and act == "sitting"
     st.html(
         f'<div class="posture-muted">Frames analysed: <b>{ctrl.frames_processed}</b> · '
         f"{ctrl.fps:.1f} frames/s{' (low-power mode)' if low_power else ''} · "
         f"capture → cue {1000 * ctrl.latency_s:.0f} ms</div>")
-
-
-def _view_words(view: str) -> str:
-    return {"side_left": "Side-on", "side_right": "Side-on", "front": "Facing",
-            "oblique": "At an angle", "unknown": "—"}.get(view, view)

@@ -6,8 +6,10 @@ It runs this session's ``posture.live.LiveSession`` on the frame, draws the
 overlay, appends a chart row, keeps annotated JPEGs of the last seconds for
 replays, and hands a small :class:`LiveRecord` to the page through a bounded
 ``queue.Queue``. The page (script thread) drains the queue, shows the cue and
-angles, and finishes the session on Stop. One controller per browser session,
-kept in ``st.session_state`` — never a module global.
+angles, and finishes the session on Stop. The record carries the frame's
+``posture.live.LiveMoment``: the overlay on that frame was drawn from it and the
+panel shows it, so the cue, the angles, the overlay and the lift card agree. One
+controller per browser session, kept in ``st.session_state`` — never a module global.
 """
 
 from __future__ import annotations
@@ -72,6 +74,10 @@ class LiveRecord:
     calibration_left_s: float = 0.0
     cue_new: bool = False  # first frame of this cue (speak it once)
     framing: str | None = None  # what to change in the framing, if anything
+    # posture.live.LiveMoment: the one record the overlay of this frame was drawn from
+    moment: Any = None
+    cue_status: str = "caution"  # how the cue is coloured
+    cue_source: str | None = None  # "rule" | "lift" | "framing" | "break" | "other"
 
 
 @dataclass
@@ -200,6 +206,7 @@ class LiveController:
             self.cue_seq = 0
             self.cue_text: str | None = None
             self.cue_status = "ok"
+            self.cue_source: str | None = None
             self.cue_since = 0.0
             while True:
                 try:
@@ -411,7 +418,7 @@ class LiveController:
             self.ring.append((t, to_jpeg(out, self.config.replay_width, 75)))
             while self.ring and t - self.ring[0][0] > self.config.replay_s:
                 self.ring.popleft()
-        self._push(self._record(frame, a, t, row, calib_left))
+        self._push(self._record(frame, a, t, row, calib_left, getattr(result, "moment", None)))
         return out
 
     def _calibration_label(self, out: np.ndarray, detected: bool) -> None:
@@ -511,24 +518,34 @@ class LiveController:
             old.frames = []  # keep replays of the last 20 reps only
 
     def _record(self, frame: Any, a: Any, t: float, row: dict[str, Any],
-                calib_left: float) -> LiveRecord:
+                calib_left: float, moment: Any = None) -> LiveRecord:
         now = time.monotonic()
         latency = max(now - (self._clock_offset + t), 0.0) if math.isfinite(
             self._clock_offset) else 0.0
         self._seq += 1
+        cue = getattr(a, "cue", None) if a is not None else None
+        cue_new = bool(getattr(a, "cue_new", False)) if a is not None else False
+        worst = (getattr(a, "worst", None) or "n/a") if a is not None else "n/a"
+        cue_status = worst if worst in ("caution", "poor") else "caution"
+        cue_source = None
+        if moment is not None:  # the cue as the overlay wrote it
+            shown = moment.cue
+            cue = shown.text if shown is not None else None
+            cue_new = bool(shown.new) if shown is not None else False
+            cue_status = shown.status if shown is not None else "ok"
+            cue_source = shown.source if shown is not None else None
         return LiveRecord(
             seq=self._seq, t=t, wall=now, latency_s=latency, detected=bool(frame.detected),
             view=frame.view.view, phase=self.phase,
             activity=getattr(a, "activity", None) if a is not None else None,
-            worst=(getattr(a, "worst", None) or "n/a") if a is not None else "n/a",
-            cue=getattr(a, "cue", None) if a is not None else None,
+            worst=worst, cue=cue,
             status=dict(getattr(a, "status", {}) or {}) if a is not None else {},
             rep_count=int(getattr(a, "rep_count", 0) or 0) if a is not None else 0,
             rep_phase=getattr(a, "rep_phase", None) if a is not None else None,
             scores=dict(getattr(a, "scores", {}) or {}) if a is not None else {},
-            values=row, calibration_left_s=calib_left,
-            cue_new=bool(getattr(a, "cue_new", False)) if a is not None else False,
-            framing=getattr(a, "framing", None) if a is not None else None)
+            values=row, calibration_left_s=calib_left, cue_new=cue_new,
+            framing=getattr(a, "framing", None) if a is not None else None,
+            moment=moment, cue_status=cue_status, cue_source=cue_source)
 
     def _push(self, record: LiveRecord) -> None:
         while True:
@@ -552,13 +569,14 @@ class LiveController:
             self._fps_window.append(rec.wall)
             self.latency_s = rec.latency_s if self.latency_s == 0 else (
                 0.8 * self.latency_s + 0.2 * rec.latency_s)
+            # The cue is always the newest record's (the one whose angles the panel shows
+            # and whose overlay was drawn last).
             if rec.cue and (rec.cue_new or rec.cue != self.cue_text):
                 self.cue_seq += 1
-                self.cue_text = rec.cue
-                self.cue_status = rec.worst if rec.worst in ("caution", "poor") else "caution"
                 self.cue_since = rec.wall
-            elif not rec.cue and self.cue_text:
-                self.cue_text = None
+            self.cue_text = rec.cue or None
+            self.cue_status = rec.cue_status if rec.cue else "ok"
+            self.cue_source = rec.cue_source if rec.cue else None
         if newest is not None:
             self.latest = newest
         w = self._fps_window

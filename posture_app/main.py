@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -26,6 +30,66 @@ def _startup(folder: str) -> bool:
     except Exception:
         log.exception("start-up check of the history failed (%s)", folder)
         return False
+
+
+# MediaPipe 0.10.21 logs through absl and TensorFlow Lite's own logger, which ignore
+# GLOG_minloglevel and TF_CPP_MIN_LOG_LEVEL (posture/pose.py sets both; measured: no effect),
+# and it exposes no call to lower its log level. Its start-up chatter ("Created TensorFlow
+# Lite XNNPACK delegate", "All log messages before absl::InitializeLog()", and an
+# "inference_feedback_manager" warning per model per stream) is written straight to file
+# descriptor 2 by native threads. So the server's stderr goes through a small filter process
+# that drops native INFO and WARNING lines and passes everything else (Python logs,
+# tracebacks, native ERROR and FATAL lines) through unchanged. It is a separate process so
+# that nothing written just before a crash is lost. POSTURE_NATIVE_LOGS=1 keeps them all.
+_STDERR_FILTER = r"""
+import os, re, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)   # the server decides when we stop: at EOF
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+noise = re.compile(
+    rb"(INFO: Created TensorFlow Lite XNNPACK delegate for CPU\."
+    rb"|WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    rb"|[IW]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [\w./+-]+:\d+\] )")
+for line in sys.stdin.buffer:
+    if not noise.match(line):
+        os.write(1, line)
+"""
+_FILTER_MARK = "POSTURE_STDERR_FILTER_PID"
+
+
+def _real_server() -> bool:
+    """True under ``streamlit run`` (not under AppTest, whose Runtime is a mock)."""
+    from streamlit.runtime import Runtime
+
+    return Runtime.exists() and type(Runtime.instance()) is Runtime
+
+
+def quiet_native_logs() -> None:
+    """Once per server process: filter MediaPipe's native start-up lines out of stderr."""
+    if (os.name != "posix" or os.environ.get("POSTURE_NATIVE_LOGS")
+            or os.environ.get(_FILTER_MARK) == str(os.getpid()) or not _real_server()):
+        return
+    os.environ[_FILTER_MARK] = str(os.getpid())
+    try:
+        sys.stderr.flush()
+        original = os.dup(2)
+        read_end, write_end = os.pipe()
+        proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _STDERR_FILTER],
+                                stdin=read_end, stdout=original, stderr=original,
+                                close_fds=True)
+        os.dup2(write_end, 2)
+        os.close(write_end)
+        os.close(read_end)
+    except OSError:
+        log.warning("could not filter native log lines; they stay in the terminal",
+                    exc_info=True)
+        return
+
+    def restore_if_filter_dies() -> None:
+        proc.wait()
+        os.dup2(original, 2)  # never leave the server writing into a closed pipe
+
+    threading.Thread(target=restore_if_filter_dies, name="posture-stderr-filter",
+                     daemon=True).start()
 
 
 LOGO_SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="230" height="48"
@@ -53,10 +117,20 @@ def run() -> None:
                        layout="wide", initial_sidebar_state="expanded")
     ui.inject_css()
     _startup(str(data_dir()))
+    # Streamlit serves the default page at "/" and ignores its url_path, so the Live coach
+    # is an ordinary page (reachable at /live like every other page) and "/" is a hidden
+    # default that forwards to it: every page has one URL and the sidebar highlights it.
+    live = st.Page(live_coach.page, title="Live coach", icon=":material/videocam:",
+                   url_path="live")
+
+    def home() -> None:
+        st.switch_page(live)
+
     pages = {
         "Coach": [
-            st.Page(live_coach.page, title="Live coach", icon=":material/videocam:",
-                    url_path="live", default=True),
+            st.Page(home, title="Posture coach", url_path="home", default=True,
+                    visibility="hidden"),
+            live,
             st.Page(review.page, title="Review a recording", icon=":material/movie:",
                     url_path="review"),
         ],

@@ -35,16 +35,31 @@ METRIC_LABELS: dict[str, str] = {
     "hip_angle_deg": "Hip angle",
     "knee_angle_deg": "Knee angle",
     "knee_flexion_deg": "Knee bend",
-    "trunk_minus_shin_deg": "Trunk vs shins",
+    "trunk_minus_shin_deg": "Chest ahead of the shins",
     "knee_hyperextension_deg": "Knee past straight",
     "trunk_lateral_tilt_deg": "Sideways lean",
     "head_tilt_deg": "Head tilt",
     "knee_valgus_deg": "Knees inward",
     "trunk_twist_deg": "Trunk twist",
-    "load_distance_cm": "Load distance",
+    "load_distance_cm": "Hands in front of the feet",
     "stoop_squat_index": "Stoop index",
     "shin_lean_deg": "Shin angle",
     "heel_rise_deg": "Heel lift",
+}
+# What a value means where the number alone does not say it (signs, zero points).
+METRIC_HINTS: dict[str, str] = {
+    "trunk_lean_deg": "0° = upright; above 0 = leaning forward, below 0 = leaning back",
+    "neck_flexion_deg": "0° = head in line with the trunk; above 0 = head forward",
+    "trunk_minus_shin_deg": "0° = trunk parallel to the shins; above 0 = chest ahead of them",
+    "knee_hyperextension_deg": "0° = straight; above 0 = locked back past straight, "
+                               "below 0 = bent",
+    "trunk_lateral_tilt_deg": "0° = upright; the sign only says which side",
+    "head_tilt_deg": "0° = level; the sign only says which side",
+    "shin_lean_deg": "0° = shins upright; above 0 = knees ahead of the ankles",
+    "heel_rise_deg": "0° = heel down; above 0 = heel up",
+    "hip_angle_deg": "180° = hip straight; smaller = more bent",
+    "knee_angle_deg": "180° = knee straight; smaller = more bent",
+    "stoop_squat_index": "0 = squat (knees bend), 100 = stoop (back bends)",
 }
 METRIC_UNITS: dict[str, str] = {"load_distance_cm": " cm", "stoop_squat_index": "",
                                 "wrist_height_ratio": "", "load_distance_ratio": ""}
@@ -74,17 +89,22 @@ REP_METRIC_LABELS: dict[str, tuple[str, str]] = {
     "min_knee_angle_deg": ("Deepest knee angle", "°"),
     "min_hip_angle_deg": ("Deepest hip angle", "°"),
     "stoop_squat_index": ("Stoop index (0 squat – 100 stoop)", ""),
-    "max_squat_depth_ratio": ("Squat depth (0 = parallel)", ""),
-    "bottom_trunk_minus_shin_deg": ("Trunk vs shins at bottom", "°"),
+    "max_squat_depth_ratio": ("Squat depth (0 = hips level with the knees, below 0 = higher)", ""),
+    "bottom_trunk_minus_shin_deg": ("Chest ahead of the shins at the bottom", "°"),
     "max_trunk_twist_deg": ("Trunk twist", "°"),
     "max_knee_valgus_deg": ("Knees inward", "°"),
     "heel_rise_change_deg": ("Heel lift", "°"),
-    "load_distance_cm": ("Load distance", " cm"),
+    "load_distance_cm": ("Hands in front of the feet", " cm"),
 }
 
 
 def metric_label(name: str) -> str:
     return METRIC_LABELS.get(name, name.replace("_deg", "").replace("_", " ").capitalize())
+
+
+def metric_hint(name: str) -> str:
+    """What the numbers of a metric mean ("0° = straight; below 0 = bent"), or ""."""
+    return METRIC_HINTS.get(name, "")
 
 
 def metric_unit(name: str) -> str:
@@ -222,6 +242,8 @@ def share_ok(summary: Mapping[str, Any]) -> float | None:
         return None
     t = summary.get("time_s_by_severity") or {}
     total = sum(float(t.get(k) or 0.0) for k in ("ok", "caution", "poor"))
+    if total <= 0 and str(summary.get("score_basis") or "").startswith("one photo"):
+        return float(summary["score"]) / 100.0  # a photo: good posture in that moment or not
     return float(t.get("ok") or 0.0) / total if total > 0 else None
 
 
@@ -244,9 +266,12 @@ def events_frame(events: Iterable[Mapping[str, Any]], profile: Any = None) -> pd
     for e in events:
         start = finite(e.get("start_s")) or 0.0
         end = finite(e.get("end_s"))
+        what = rule_label(str(e.get("rule", "")), e.get("category"), profile)
+        if e.get("rep") is not None:
+            what += f" (lift {e.get('rep')})"
         rows.append({
             "When": fmt_clock(start),
-            "What": rule_label(str(e.get("rule", "")), e.get("category"), profile),
+            "What": what,
             "Level": status_label(e.get("severity")),
             "For": f"{(end - start):.0f} s" if end is not None else "–",
             "Tip": e.get("cue") or "",
@@ -297,6 +322,11 @@ def rep_status(rep: Mapping[str, Any]) -> str:
     return "caution" if "caution" in sev else "ok"
 
 
+LIFT_SCORE_COLUMN = "Lift score"
+TRUNK_COLUMN = "Trunk lean, most (° from upright)"
+KNEE_COLUMN = "Knee angle, most bent (180° = straight)"
+
+
 def reps_frame(reps: Iterable[Mapping[str, Any]],
                li_by_rep: Mapping[int, tuple[float, str]] | None = None) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
@@ -307,15 +337,15 @@ def reps_frame(reps: Iterable[Mapping[str, Any]],
             "Rep": idx,
             # A rep is dated by its lowest point: that is the moment the charts mark.
             "At": fmt_clock(finite(r.get("bottom_s"))),
-            "Style": str(r.get("style") or "–"),
-            "Score": finite(r.get("score")),
+            "Style": str(r.get("style") or "–").capitalize(),
+            LIFT_SCORE_COLUMN: finite(r.get("score")),
             "Form": status_label(rep_status(r)),
             "Notes": rep_notes(r),
             # posture.confidence: the chance the verdict is right (report-schema "confidence").
             "Sure": (f"{float(r['confidence']):.0%}" if finite(r.get("confidence")) is not None
                      else "–"),
-            "Trunk max (°)": finite(m.get("peak_trunk_inclination_deg")),
-            "Knee min (°)": finite(m.get("min_knee_angle_deg")),
+            TRUNK_COLUMN: finite(m.get("peak_trunk_inclination_deg")),
+            KNEE_COLUMN: finite(m.get("min_knee_angle_deg")),
         }
         niosh = r.get("niosh")
         if li_by_rep and idx in li_by_rep:
@@ -325,3 +355,59 @@ def reps_frame(reps: Iterable[Mapping[str, Any]],
             row["Lifting index"] = f"{float(niosh['li']):.2f}"
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------ one truth
+def rep_during(event: Mapping[str, Any], reps: Sequence[Mapping[str, Any]]
+               ) -> Mapping[str, Any] | None:
+    """The rep a moment belongs to: the one covering at least half of it (or its middle)."""
+    start = finite(event.get("start_s"))
+    if start is None:
+        return None
+    end = finite(event.get("end_s"))
+    end = start if end is None or end < start else end
+    length = end - start
+    for r in reps:
+        a, b = finite(r.get("start_s")), finite(r.get("end_s"))
+        if a is None or b is None:
+            continue
+        if length <= 0:
+            if a <= start <= b:
+                return r
+            continue
+        if max(0.0, min(b, end) - max(a, start)) >= 0.5 * length:
+            return r
+    return None
+
+
+def fault_categories(rep: Mapping[str, Any]) -> set[str]:
+    return {str(f.get("category")) for f in rep.get("faults") or () if isinstance(f, Mapping)}
+
+
+def reconcile_events(events: Sequence[Mapping[str, Any]], reps: Sequence[Mapping[str, Any]]
+                     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(kept, superseded): during a lift, the lift's own verdict is the one shown.
+
+    A moment flagged while a rep was under way is kept only when that rep lists the same
+    fault (it is then marked with the rep's number, ``"rep"``); otherwise the rep's checks,
+    which judge the whole lift, decide and the moment is superseded — so a lift the rep
+    table calls good is never also shown as a flagged moment. Camera framing moments and
+    moments outside the reps are always kept.
+    """
+    kept: list[dict[str, Any]] = []
+    superseded: list[dict[str, Any]] = []
+    for e in events:
+        d = dict(e)
+        if not reps or d.get("category") == "framing":
+            kept.append(d)
+            continue
+        rep = rep_during(d, reps)
+        if rep is None:
+            kept.append(d)
+        elif str(d.get("category")) in fault_categories(rep):
+            d["rep"] = rep.get("index")
+            kept.append(d)
+        else:
+            d["rep"] = rep.get("index")
+            superseded.append(d)
+    return kept, superseded

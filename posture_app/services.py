@@ -35,7 +35,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "profile": "default",  # "default" | "custom"
     "custom_profile_toml": "",  # the uploaded file's text (validated before saving)
     "custom_profile_name": "",
-    "user_height_cm": 0.0,  # 0 = not given (population stature is used)
+    "user_height_cm": None,  # not given: the population stature is used
     "audio_enabled": True,
     "audio_mode": "voice",  # "voice" (browser speech) | "chime"
     "break_minutes": 30,

@@ -1,8 +1,17 @@
-"""The session summary shown after a live session, a review, or from the history."""
+"""The session summary shown after a live session, a review, or from the history.
+
+One score per activity, always named where it appears, with what it means and what is
+good (:func:`score_view`); headlines and tips derived from the same reps and moments the
+tables show (:func:`headline`, :func:`tips_for`); and the printable report of any session
+(:func:`report_download`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]
@@ -10,10 +19,16 @@ import streamlit as st
 
 from posture_app.charts import angle_chart, chart_title, chartable, metric_bands
 from posture_app.records import (
+    CATEGORY_LABELS,
+    KNEE_COLUMN,
+    LIFT_SCORE_COLUMN,
+    TRUNK_COLUMN,
     SessionPayload,
     events_frame,
     finite,
+    metric_hint,
     not_judged_words,
+    reconcile_events,
     reps_frame,
     share_ok,
 )
@@ -22,12 +37,225 @@ from posture_app.ui import band_bar, fmt_duration, stat_box
 ACTIVITY_WORDS = {"sitting": "Sitting", "standing": "Standing", "lifting": "Lifting",
                   "auto": "Mixed"}
 
+# ------------------------------------------------------------------------------ the score
+#: Time in good posture from which the summary says "well done": this app's own default
+#: target, not a clinical standard (posture is only weakly linked to pain).
+GOOD_SHARE = 0.8
+#: A lift score from which a session's lifts count as good on average (at most one
+#: "check" fault per lift): this app's default, from the points per fault below.
+GOOD_LIFT_SCORE = 90
+LIFT_SCORE_LABEL = "Lift score"
+POSTURE_LABEL = "Time in good posture"
+NOT_JUDGED = "Not judged"
+DEFAULT_PENALTY = {"poor": 25, "caution": 10}  # posture.activities.lifting.FAULT_PENALTY
+
+
+def fault_penalty() -> dict[str, int]:
+    """Points a lift loses per fault (the library's own values)."""
+    try:
+        from posture.activities.lifting import FAULT_PENALTY
+    except ImportError:  # pragma: no cover - the library is part of the repo
+        return dict(DEFAULT_PENALTY)
+    return {k: int(v) for k, v in FAULT_PENALTY.items()}
+
+
+def lift_score_definition() -> str:
+    p = fault_penalty()
+    return (f"{LIFT_SCORE_LABEL}: each judged lift starts at 100 and loses {p['poor']} points "
+            f"for each fault to adjust (red) and {p['caution']} for each fault to check "
+            "(amber), once per kind of fault; the session's score is the average over the "
+            "lifts that could be judged.")
+
+
+POSTURE_DEFINITION = (f"{POSTURE_LABEL}: the share of the measured time in which every check "
+                      "that could be judged was in its good (green) band.")
+
+
+@dataclass(frozen=True)
+class ScoreView:
+    """The one score of a session, as every page and the report show it."""
+
+    kind: str  # "lift" | "posture"
+    label: str  # "Lift score" | "Time in good posture"
+    value: float | None  # 0–100 (points, or per cent of the time); None = not judged
+    definition: str
+    good: str  # what range is good, and where that threshold comes from
+    reason: str  # why there is no value ("" when there is one)
+    basis: str  # summary.score_basis, for the therapist
+
+    @property
+    def short(self) -> str:
+        """One line beside a video: what the score is and what is good."""
+        if self.kind == "lift":
+            p = fault_penalty()
+            return (f"{self.label}: 100 minus {p['poor']} points per fault to adjust and "
+                    f"{p['caution']} per fault to check, averaged over the judged lifts. Good: "
+                    f"{GOOD_LIFT_SCORE} or more (this app's default).")
+        return (f"{self.label}: the share of the measured time with every judged check in its "
+                f"good band. Good: {GOOD_SHARE:.0%} or more (this app's default target).")
+
+    @property
+    def judged(self) -> bool:
+        return self.value is not None
+
+    @property
+    def text(self) -> str:
+        if self.value is None:
+            return NOT_JUDGED
+        return (f"{self.value:.0f} / 100" if self.kind == "lift" else f"{self.value:.0f} %")
+
+    @property
+    def text_with_reason(self) -> str:
+        if self.value is not None or not self.reason:
+            return self.text
+        return f"{NOT_JUDGED} — {self.reason}"
+
+
+def is_lifting(payload: SessionPayload) -> bool:
+    return payload.activity == "lifting" or bool(payload.reps)
+
+
+def lift_score(reps: Sequence[Mapping[str, Any]]) -> tuple[float | None, int]:
+    """(mean score over the judged lifts, how many were judged) — as posture.assess does."""
+    scores = [s for s in (finite(r.get("score")) for r in reps
+                          if r.get("verdict") != "not_judged") if s is not None]
+    return (float(round(sum(scores) / len(scores))) if scores else None), len(scores)
+
+
+def _profile_words(summary: Mapping[str, Any]) -> str:
+    prof = summary.get("profile")
+    name = prof.get("name") if isinstance(prof, Mapping) else None
+    return f"the rule profile “{name or 'default'}”"
+
+
+def _calibration_words(summary: Mapping[str, Any]) -> str:
+    cal = summary.get("calibration")
+    return ("set from your calibration" if isinstance(cal, Mapping)
+            else "population defaults, not calibrated to you")
+
+
+def _posture_reason(summary: Mapping[str, Any]) -> str:
+    basis = str(summary.get("score_basis") or "")
+    if basis.startswith("not judged"):
+        what = basis.removeprefix("not judged:").split(" need the camera")[0].strip()
+        return ((f"{what} could not be judged" if what else "Your head and trunk could not be "
+                 "judged") + ": they need the camera side-on")
+    return "you were not in view long enough to be measured"
+
+
+def score_view(payload: SessionPayload) -> ScoreView:
+    """The session's score: the lift score for lifting, time in good posture otherwise."""
+    s = payload.summary
+    basis = str(s.get("score_basis") or "")
+    if is_lifting(payload):
+        value, judged = lift_score(payload.reps)
+        if value is None and not payload.reps:
+            reason = "no lifts were counted"
+        elif value is None:
+            why = not_judged_words(payload.reps[0], 1).split("— ", 1)[-1]
+            reason = "no lift could be judged" + (f": {why}" if why else "")
+        else:
+            reason = ""
+        good = (f"What is good: 100 means no fault was seen in any judged lift; "
+                f"{GOOD_LIFT_SCORE} or more means at most one small fault per lift. These "
+                "points and this cut-off are this app's defaults, not a clinical scale; the "
+                f"angle limits behind each fault come from {_profile_words(s)}.")
+        return ScoreView("lift", LIFT_SCORE_LABEL, value, lift_score_definition(), good,
+                         reason, basis or (f"mean score of the {judged} judged lift(s) of "
+                                           f"{len(payload.reps)}" if judged else ""))
+    share = share_ok(s)
+    good = (f"What is good: {GOOD_SHARE:.0%} of the time or more. That target is this app's "
+            "default, not a clinical standard; each angle's good band comes from "
+            f"{_profile_words(s)} ({_calibration_words(s)}). Changing position often matters "
+            "more than any one posture.")
+    return ScoreView("posture", POSTURE_LABEL, None if share is None else 100.0 * share,
+                     POSTURE_DEFINITION, good, "" if share is not None else _posture_reason(s),
+                     basis)
+
+
+def score_tiles(payload: SessionPayload, compact: bool = False) -> list[tuple[str, str]]:
+    """(label, value) tiles for the page and the report: the score first, always named."""
+    view = score_view(payload)
+    tiles = [(view.label, view.text)]
+    if view.kind == "lift":
+        verdicts = [r.get("verdict", "good" if not r.get("faults") else "faulty")
+                    for r in payload.reps]
+        judged = sum(1 for v in verdicts if v != "not_judged")
+        clean = sum(1 for v in verdicts if v in ("good", "partly_judged"))
+        if compact:
+            return [*tiles, ("Lifts with no fault", f"{clean} of {judged}" if judged else "–")]
+        tiles += [("Lifts counted", str(len(payload.reps))),
+                  ("Lifts with no fault", f"{clean} of {judged}" if judged else "–")]
+    elif compact:
+        detected = finite(payload.summary.get("detected_fraction"))
+        return [*tiles, ("Person in view", f"{detected:.0%}" if detected is not None else "–")]
+    tiles += [("Activity", ACTIVITY_WORDS.get(payload.activity, payload.activity.capitalize())),
+              ("Duration", fmt_duration(payload.duration_s))]
+    if view.kind == "posture":
+        detected = finite(payload.summary.get("detected_fraction"))
+        tiles.append(("Person in view", f"{detected:.0%}" if detected is not None else "–"))
+    return tiles
+
+
+# ------------------------------------------------------------------------------ words
+def moments(payload: SessionPayload) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(moments to show, moments superseded by the lift they happened in)."""
+    return reconcile_events(payload.events, payload.reps)
+
+
+def _fault_moments(kept: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return [e for e in kept if e.get("category") != "framing"
+            and e.get("severity") in ("caution", "poor")]
+
+
+def _lifts_phrase(indexes: Sequence[Any]) -> str:
+    nums = [str(i) for i in indexes]
+    if len(nums) == 1:
+        return f"lift {nums[0]}"
+    return "lifts " + ", ".join(nums[:-1]) + " and " + nums[-1]
+
+
+def _cue_for(category: str, profile: Any) -> str:
+    if profile is None:
+        return ""
+    try:
+        rules = list(profile.frame_rules("lifting")) + list(profile.rep_rules("lifting"))
+    except Exception:  # a profile without lifting rules
+        return ""
+    return next((str(r.cue) for r in rules if r.category == category and r.cue), "")
+
+
+def tips_for(payload: SessionPayload, profile: Any = None, limit: int = 5) -> list[str]:
+    """The tips worth trying first, from the same reps and moments the tables show:
+    each faulty lift's faults (with the lifts they were seen in), then the moments
+    outside the lifts, worst first."""
+    tips: list[str] = []
+    by_cat: dict[str, list[Any]] = {}
+    for r in payload.reps:
+        for f in r.get("faults") or ():
+            if isinstance(f, Mapping):
+                by_cat.setdefault(str(f.get("category", "")), []).append(r.get("index"))
+    for cat, idx in by_cat.items():
+        label = CATEGORY_LABELS.get(cat, cat.replace("_", " ").capitalize())
+        cue = _cue_for(cat, profile)
+        tips.append(f"{label} in {_lifts_phrase(idx)}" + (f" — {cue}" if cue else ""))
+    kept, _ = moments(payload)
+    for e in sorted(_fault_moments(kept), key=lambda e: 0 if e.get("severity") == "poor" else 1):
+        if e.get("rep") is not None:
+            continue  # already named with its lift above
+        cue = str(e.get("cue") or "")
+        if cue and cue not in tips:
+            tips.append(cue)
+    return tips[:limit]
+
 
 def headline(payload: SessionPayload) -> str:
-    """One short, positive sentence about the session."""
-    share = share_ok(payload.summary)
+    """One short sentence about the session, derived from its reps and moments: never a
+    "well done" beside a fault or a tip."""
+    kept, _ = moments(payload)
+    flagged = [e for e in _fault_moments(kept) if e.get("rep") is None]
     n_reps = len(payload.reps)
-    if payload.activity == "lifting" and n_reps:
+    if is_lifting(payload) and n_reps:
         verdicts = [r.get("verdict", "good" if not r.get("faults") else "faulty")
                     for r in payload.reps]
         unjudged = verdicts.count("not_judged")
@@ -38,14 +266,23 @@ def headline(payload: SessionPayload) -> str:
             return (f"{n_reps} lift(s) counted, but their form could not be judged"
                     + (f": {why}." if why else "."))
         tail = f" ({unjudged} more could not be judged)" if unjudged else ""
+        between = (f" {len(flagged)} moment(s) outside the lifts are worth a look (below)."
+                   if flagged else "")
         if clean == judged and "partly_judged" not in verdicts:
+            if flagged:
+                return ("The lift looked good." if judged == 1 else
+                        f"All {judged} judged lifts looked good{tail}.") + between
             return ("The lift looked good — well done." if judged == 1 else
                     f"All {judged} judged lifts looked good — well done{tail}.")
         if clean == judged:
             return (f"No faults seen in {judged} lift(s){tail}, but some checks could not be "
-                    "judged (listed below, with what would allow them).")
-        return (f"{clean} of {judged} judged lifts looked good{tail}. The tips below show "
-                "what to try next.")
+                    "judged (listed below, with what would allow them)." + between)
+        return (f"{clean} of {judged} judged lifts looked good{tail}. The tips show what to "
+                "try next.")
+    if is_lifting(payload):
+        return ("No lifts were counted — stand side-on to the camera with your feet and the "
+                "load in view, and lift all the way down and back up.")
+    share = share_ok(payload.summary)
     basis = str(payload.summary.get("score_basis") or "")
     if payload.summary.get("score") is None and basis.startswith("not judged"):
         # Only side-to-side checks had a view: no "well done" on what was not seen.
@@ -53,8 +290,11 @@ def headline(payload: SessionPayload) -> str:
                 "side-on to check your head and trunk.")
     if share is None:
         return "Nothing could be measured yet — check that the camera sees you side-on."
-    if share >= 0.8:
+    more = (f" {len(flagged)} moment(s) to work on are listed below." if flagged else "")
+    if share >= GOOD_SHARE and not flagged:
         return f"Good posture {share:.0%} of the time — well done."
+    if share >= GOOD_SHARE:
+        return f"Good posture {share:.0%} of the time.{more}"
     if share >= 0.5:
         return (f"Good posture {share:.0%} of the time. Small resets and regular movement "
                 "help most.")
@@ -73,92 +313,272 @@ def not_judged_rows(summary: Mapping[str, Any]) -> list[str]:
     return rows
 
 
-def render_stats(payload: SessionPayload) -> None:
+def therapist_rows(payload: SessionPayload, meaning: bool = True) -> list[tuple[str, str]]:
+    """Technical detail for the therapist: what the score means (``meaning``), how it was
+    computed (``summary.score_basis``) and on what."""
     s = payload.summary
-    score = finite(s.get("score"))
-    share = share_ok(s)
+    view = score_view(payload)
+    rows: list[tuple[str, str]] = []
+    if meaning:
+        rows.append((f"{view.label}, what it means", f"{view.definition} {view.good}"))
+    rows.append((f"{view.label}, how it was computed", view.basis or "–"))
+    t = s.get("time_s_by_severity") or {}
+    rows.append(("Time good / check / adjust",
+                 " / ".join(fmt_duration(finite(t.get(k)) or 0.0)
+                            for k in ("ok", "caution", "poor"))))
+    unmeasured = finite(s.get("time_s_not_measurable"))
+    if unmeasured:
+        rows.append(("Time that could not be measured", fmt_duration(unmeasured)))
     detected = finite(s.get("detected_fraction"))
-    boxes = [
-        ("Score", f"{score:.0f} / 100" if score is not None else "–"),
-        ("Activity", ACTIVITY_WORDS.get(payload.activity, payload.activity.capitalize())),
-        ("Duration", fmt_duration(payload.duration_s)),
-        ("Good posture", f"{share:.0%}" if share is not None else "–"),
-    ]
-    if payload.activity == "lifting" or payload.reps:
-        boxes.append(("Reps", str(len(payload.reps))))
-    else:
-        boxes.append(("Person in view", f"{detected:.0%}" if detected is not None else "–"))
-    cols = st.columns(len(boxes))
-    for col, (label, value) in zip(cols, boxes, strict=True):
+    if detected is not None:
+        rows.append(("Person detected in", f"{detected:.0%} of the frames"))
+    for name in ("rula", "reba"):
+        stats = s.get(name)
+        if isinstance(stats, Mapping) and finite(stats.get("mean")) is not None:
+            rows.append((f"{name.upper()} (mean / max)",
+                         f"{float(stats['mean']):.1f} / {stats.get('max', '–')}"))
+    rows.append(("Bands", _calibration_words(s).capitalize() + "; " + _profile_words(s)))
+    if s.get("stature_source"):
+        rows.append(("Body height", str(s["stature_source"])))
+    live = s.get("live")
+    if isinstance(live, Mapping) and live.get("processed_fps") is not None:
+        rows.append(("Live analysis", f"{live.get('processed_fps')} frames/s, "
+                                      f"{live.get('frames_analysed', '–')} frames"))
+    return rows
+
+
+# ------------------------------------------------------------------------------ display
+def load_declared(payload: SessionPayload) -> bool:
+    """A load was given for this session (its lifts carry a NIOSH result)."""
+    return any(isinstance(r.get("niosh"), Mapping) for r in payload.reps)
+
+
+def judged_specs(specs: Sequence[Any], profile: Any, payload: SessionPayload) -> list[Any]:
+    """The charts worth showing: without a declared load, the load rules were never
+    judged (posture.rules.engine), so their bands would flag what nobody judged."""
+    if profile is None or load_declared(payload):
+        return list(specs)
+    out = []
+    for spec in specs:
+        rules = []
+        for rid in spec.rule_ids:
+            try:
+                rules.append(profile.rule(rid))
+            except KeyError:
+                continue
+        if rules and all(getattr(r, "requires_load", False) for r in rules):
+            continue
+        out.append(spec)
+    return out
+
+
+def chart_specs(payload: SessionPayload, series: Sequence[Mapping[str, Any]], profile: Any,
+                calibration: Any = None) -> list[Any]:
+    """The angle charts of a session: its activity's banded metrics that were measured."""
+    if not series or payload.activity not in ("sitting", "standing", "lifting"):
+        return []
+    df = pd.DataFrame(list(series))
+    if "activity" not in df:
+        return []
+    specs = chartable(df, metric_bands(profile, payload.activity, calibration))
+    return judged_specs(specs, profile, payload)
+
+
+
+def render_score(payload: SessionPayload, compact: bool = False) -> None:
+    """The score's tiles, its definition and the "what is good" line (or why not judged)."""
+    tiles = score_tiles(payload, compact=compact)
+    cols = st.columns(len(tiles))
+    for col, (label, value) in zip(cols, tiles, strict=True):
         col.html(stat_box(label, value))
+    view = score_view(payload)
+    if not view.judged and view.reason:
+        st.info(f"**{view.label}: not judged** — {view.reason}.", icon=":material/visibility_off:")
+    st.caption(view.short if compact else f"{view.definition} {view.good}")
+
+
+def render_stats(payload: SessionPayload) -> None:
+    render_score(payload)
 
 
 def render_stats_compact(payload: SessionPayload) -> None:
-    s = payload.summary
-    score = finite(s.get("score"))
-    share = share_ok(s)
-    c1, c2 = st.columns(2)
-    c1.html(stat_box("Score", f"{score:.0f} / 100" if score is not None else "–"))
-    if payload.reps:
-        c2.html(stat_box("Reps", str(len(payload.reps))))
-    else:
-        c2.html(stat_box("Good posture", f"{share:.0%}" if share is not None else "–"))
+    render_score(payload, compact=True)
 
 
 def render_summary(payload: SessionPayload, *, series: Sequence[Mapping[str, Any]] = (),
                    profile: Any = None, calibration: Any = None, key: str = "summary",
-                   compact: bool = False, details_only: bool = False) -> None:
-    """Headline, score tiles, time in each band, angle charts, events and reps.
+                   compact: bool = False, details_only: bool = False,
+                   report: bool = True, source: str | None = None,
+                   therapist_extra: Callable[[], None] | None = None,
+                   show_reps: bool = True) -> None:
+    """Headline, the named score, time in each band, angle charts, reps, moments, what was
+    not judged, the therapist's details and (full view) the printable report.
 
-    ``compact``: only the headline, tiles and band bar (beside a video);
-    ``details_only``: everything but those.
+    ``compact``: only the headline, score and band bar (beside a video);
+    ``details_only``: everything but those (and no report: the caller offers it);
+    ``show_reps=False``: no rep table (a page that shows its own, e.g. the Lift lab; the
+    printable report still lists every rep).
     """
+    kept, superseded = moments(payload)
     if not details_only:
         st.markdown(f"**{headline(payload)}**")
-        if compact:
-            render_stats_compact(payload)
-        else:
-            render_stats(payload)
-        st.markdown("##### Time in each band")
-        st.html(band_bar(dict(payload.summary.get("time_s_by_severity") or {})))
+        render_score(payload, compact=compact)
         t = payload.summary.get("time_s_by_severity") or {}
-        st.caption(" · ".join(f"{word}: {fmt_duration(finite(t.get(k)) or 0.0)}" for k, word in
-                              (("ok", "✓ Good"), ("caution", "! Check"),
-                               ("poor", "✕ Adjust"))))
+
+        def bands() -> None:
+            st.html(band_bar(dict(t)))
+            st.caption(" · ".join(f"{word}: {fmt_duration(finite(t.get(k)) or 0.0)}"
+                                  for k, word in (("ok", "✓ Good"), ("caution", "! Check"),
+                                                  ("poor", "✕ Adjust"))))
+
+        if is_lifting(payload):
+            # One headline number for lifting (the lift score): the frame-by-frame
+            # bands are a detail, folded away so they never compete with it.
+            with st.expander("Time in each band (frame by frame)"):
+                st.caption("Frame by frame over the whole session, lifts and pauses; the "
+                           "lift score judges each lift as a whole.")
+                bands()
+        else:
+            st.markdown("##### Time in each band")
+            bands()
         if compact:
             return
+        tips = tips_for(payload, profile)
+        if tips:
+            st.markdown("##### Tips to try")
+            st.markdown("\n".join(f"- {t}" for t in tips))
     if series:
         df = pd.DataFrame(list(series))
-        if "activity" in df and payload.activity in ("sitting", "standing", "lifting"):
-            specs = chartable(df, metric_bands(profile, payload.activity, calibration))
-        else:
-            specs = []
+        specs = chart_specs(payload, series, profile, calibration)
         if specs:
             st.markdown("##### Angles over time")
             st.caption("Shaded bands: amber = check, red = adjust. Darker blocks mark the moments "
                        "a tip was due. Drag to pan, scroll to zoom.")
             for spec in specs:
                 st.markdown(f"**{chart_title(spec)}**")
-                st.altair_chart(angle_chart(df, spec, payload.events, payload.reps),
+                hint = metric_hint(spec.metric)
+                if hint:
+                    st.caption(hint)
+                st.altair_chart(angle_chart(df, spec, kept, payload.reps),
                                 width="stretch", key=f"{key}-chart-{spec.metric}")
-    if payload.reps:
-        st.markdown("##### Reps")
+    if payload.reps and show_reps:
+        st.markdown("##### Reps — each lift or squat")
         st.caption("Sure: how likely each verdict is right, from the measured accuracy of the "
-                   "angles in this camera view and how clearly the body was seen.")
+                   "angles in this camera view and how clearly the body was seen. At: the "
+                   "lowest point of the lift. Lift score: 100 = no fault seen.")
         st.dataframe(reps_frame(payload.reps), hide_index=True, width="stretch",
                      column_config={
-                         "Score": st.column_config.ProgressColumn(
-                             "Score", min_value=0, max_value=100, format="%d"),
-                         "Trunk max (°)": st.column_config.NumberColumn(format="%.0f"),
-                         "Knee min (°)": st.column_config.NumberColumn(format="%.0f")})
+                         LIFT_SCORE_COLUMN: st.column_config.ProgressColumn(
+                             LIFT_SCORE_COLUMN, min_value=0, max_value=100, format="%d"),
+                         TRUNK_COLUMN: st.column_config.NumberColumn(format="%.0f"),
+                         KNEE_COLUMN: st.column_config.NumberColumn(format="%.0f")})
     gaps = not_judged_rows(payload.summary)
     if gaps:
         st.markdown("##### Not judged")
         st.caption("These checks had no reliable view, so no verdict was given on them.")
         st.markdown("\n".join(f"- {g}" for g in gaps))
     st.markdown("##### Moments to work on")
-    if payload.events:
-        st.dataframe(events_frame(payload.events, profile), hide_index=True, width="stretch")
+    if kept:
+        st.dataframe(events_frame(kept, profile), hide_index=True, width="stretch")
     else:
         st.success("No posture events — nothing held outside the good band for long.",
                    icon=":material/check_circle:")
+    if superseded:
+        st.caption(f"{len(superseded)} brief moment(s) during lifts are not listed: each lift "
+                   "is judged as a whole by its own checks (the Reps table).")
+    with st.expander("Details for your therapist", icon=":material/stethoscope:"):
+        st.markdown("\n".join(f"- **{a}:** {b}" for a, b in therapist_rows(payload)))
+        if therapist_extra is not None:
+            therapist_extra()
+    if report and not details_only:
+        report_download(payload, key=key, series=series, profile=profile,
+                        calibration=calibration, source=source or SOURCE_BY_KEY.get(key, ""))
+
+
+# ------------------------------------------------------------------------------ report
+SOURCE_BY_KEY = {"live": "Live coach session", "lab": "Lift lab session"}
+REPORT_CACHE = "_report_cache"
+REPORT_CACHE_SIZE = 4
+
+
+def _fingerprint(*parts: Any) -> str:
+    h = hashlib.sha1()
+    for p in parts:
+        h.update(repr(p).encode("utf-8", "replace"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def report_file_name(created: datetime | None = None, patient: str = "") -> str:
+    stamp = (created or datetime.now()).strftime("%Y%m%d-%H%M")
+    who = "".join(c if c.isalnum() else "-" for c in patient.strip().lower())[:40].strip("-")
+    return f"posture-report-{who + '-' if who else ''}{stamp}.html"
+
+
+def session_report_html(payload: SessionPayload, *, series: Sequence[Mapping[str, Any]] = (),
+                        profile: Any = None, calibration: Any = None, title: str = "",
+                        source: str = "", key_frames: Sequence[tuple[str, bytes]] = (),
+                        notes: Sequence[str] = (), created: datetime | None = None,
+                        patient: str = "", therapist_notes: str = "") -> str:
+    """The printable report of any session (live, Lift lab, History or a review)."""
+    from posture_app.report_html import build_html_report
+
+    specs = chart_specs(payload, series, profile, calibration)
+    default_title = ("Lifting report" if is_lifting(payload) else "Posture report")
+    return build_html_report(payload, title=title or default_title, source=source,
+                             series=series, specs=specs, profile=profile,
+                             key_frames=key_frames, created=created, notes=notes,
+                             patient=patient, therapist_notes=therapist_notes)
+
+
+def report_download(payload: SessionPayload, *, key: str,
+                    series: Sequence[Mapping[str, Any]] | None = None, profile: Any = None,
+                    calibration: Any = None, title: str = "", source: str = "",
+                    key_frames: Sequence[tuple[str, bytes]] = (), notes: Sequence[str] = (),
+                    created: datetime | None = None, prebuilt: bytes | None = None,
+                    heading: bool = True, file_name: str | None = None) -> None:
+    """A "Download printable report" button for any finished session, with an optional
+    patient name and therapist notes. The file is made on this computer and only
+    downloaded; nothing is stored. ``prebuilt``: the report without name or notes, when
+    the caller already has it."""
+    name_key, notes_key = f"{key}-report-patient", f"{key}-report-notes"
+    patient = str(st.session_state.get(name_key) or "").strip()
+    therapist = str(st.session_state.get(notes_key) or "").strip()
+    rows = list(series if series is not None else payload.series)
+    if prebuilt is not None and not patient and not therapist:
+        data = prebuilt
+    else:
+        fp = _fingerprint(payload.activity, payload.duration_s, payload.summary, payload.events,
+                          payload.reps, len(rows), rows[-1] if rows else None, title, source,
+                          patient, therapist, [c for c, _ in key_frames], list(notes), created)
+        cache: dict[str, tuple[str, bytes]] = st.session_state.setdefault(REPORT_CACHE, {})
+        hit = cache.get(key)
+        if hit is None or hit[0] != fp:
+            html = session_report_html(payload, series=rows, profile=profile,
+                                       calibration=calibration, title=title, source=source,
+                                       key_frames=key_frames, notes=notes, created=created,
+                                       patient=patient, therapist_notes=therapist)
+            cache.pop(key, None)
+            hit = cache[key] = (fp, html.encode("utf-8"))
+            for old in list(cache)[:-REPORT_CACHE_SIZE]:  # a few sessions' reports at most
+                cache.pop(old, None)
+        data = hit[1]
+    if heading:
+        st.markdown("##### Printable report")
+        st.caption("One file that opens in any browser, even offline, and prints to PDF: the "
+                   "score and what it means, the charts, the lifts and moments, and what "
+                   "could not be judged. It is only downloaded — nothing is stored.")
+    st.download_button("Download printable report", data,
+                       file_name or report_file_name(created, patient), "text/html",
+                       type="primary",
+                       icon=":material/print:", key=f"{key}-report-download",
+                       on_click="ignore", width="stretch" if not heading else "content",
+                       help="Open it and print to PDF for your therapist.")
+    with st.expander("Add a name and notes to the report", icon=":material/edit_note:"):
+        with st.form(f"{key}-report-form", border=False):
+            st.text_input("Patient name (optional)", key=name_key, max_chars=120)
+            st.text_area("Notes for the therapist (optional)", key=notes_key, max_chars=4000,
+                         height=110)
+            st.form_submit_button("Add to the report", icon=":material/check:")
+        st.caption("Press **Add to the report**, then download it. Name and notes go only "
+                   "into the downloaded file.")

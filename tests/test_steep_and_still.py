@@ -95,11 +95,11 @@ def test_a_photo_of_a_slouch_is_judged_at_once():
     assert "photo" in s.summary["score_basis"]
 
 
-def test_a_photo_of_good_sitting_scores_100_and_caution_50():
+def test_a_photo_of_good_sitting_scores_100_and_any_fault_0():
     assert still(dict(SITTING_UPRIGHT)).finish().summary["score"] == 100
     caution = {**SITTING_UPRIGHT, "trunk_lean_deg": 15.0, "trunk_inclination_deg": 15.0}
     s = still(caution).finish()
-    assert s.summary["score"] == 50
+    assert s.summary["score"] == 0  # time in good posture: a caution is not good posture
     assert [e.severity for e in s.events] == ["caution"]
 
 
@@ -122,3 +122,27 @@ def test_a_video_still_needs_persistence():
 def test_standing_video_frames_unaffected_by_3d_metrics():
     frames = script([(3.0, STANDING)])
     assert count(frames) == 0
+
+
+def test_a_lift_tip_waits_for_the_screen_instead_of_being_lost():
+    """Lifts every ~3 s: a finished lift's tip arriving while another cue shows is shown
+    once the screen is free (within its wait), and a newer lift's tip replaces it."""
+    from posture.rules.cues import CueRequest, CueScheduler
+
+    sched = CueScheduler(display_s=3.0, min_gap_s=1.0)
+    posture_cue = CueRequest("lifting.rounded_back", "Chest up", "poor", 0, 4.0)
+    lift1 = CueRequest("rep", "Bend your knees", "poor", -1, 0.0, wait_s=4.0)
+    lift2 = CueRequest("rep", "Heels down", "caution", -1, 0.0, wait_s=4.0)
+    assert sched.update([posture_cue], 0.0).text == "Chest up"
+    assert sched.update([lift1], 1.0).text == "Chest up"  # still on screen
+    shown = [sched.update([], t / 10) for t in range(11, 45)]
+    first = next(s for s in shown if s is not None and s.new)
+    assert first.text == "Bend your knees"
+    assert sched.update([lift2], 5.0).text == "Bend your knees"
+    later = [sched.update([], t / 10) for t in range(51, 100)]
+    assert [s.text for s in later if s is not None and s.new] == ["Heels down"]
+    # A one-frame request (wait 0) is still dropped when the screen is busy.
+    sched2 = CueScheduler()
+    sched2.update([posture_cue], 0.0)
+    sched2.update([CueRequest("x", "gone", "poor", 1, 0.0)], 1.0)
+    assert all(s is None or s.text != "gone" for s in (sched2.update([], t) for t in (4.5, 5.0)))

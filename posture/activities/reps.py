@@ -237,6 +237,13 @@ class DepthSignal:
     def _flexion(m: FrameMetrics) -> float:
         return bend_deg(m)
 
+    @staticmethod
+    def _oblique_flex(m: FrameMetrics) -> float:
+        """Oblique views: the bend from MediaPipe's 3-D angles (their hip/knee angles are
+        those), also where a camera too high withholds the sagittal ones."""
+        flex = bend_deg(m)
+        return bend3_deg(m) if math.isnan(flex) else flex
+
     def _raw(self, m: FrameMetrics) -> tuple[float, float]:
         """Hip/knee flexion (side views) and 2-D body length (front, oblique); NaN if absent."""
         flex = h = math.nan
@@ -275,14 +282,11 @@ class DepthSignal:
             parts.append(self._shrink_depth(h))
             if early_open:
                 seated = False
-                if m.view.view == "oblique":
-                    flex3 = self._flexion(m)
-                    if math.isnan(flex3):  # a camera too high: no sagittal angles
-                        flex3 = bend3_deg(m)
-                    if not math.isnan(flex3):
-                        self._flex3_base = self._flex3.push(t, flex3)
-                        seated = self._seated(m)
-                        self._early_flex3.push(t, flex3, seated)
+                flex3 = self._oblique_flex(m) if m.view.view == "oblique" else math.nan
+                if not math.isnan(flex3):
+                    self._flex3_base = self._flex3.push(t, flex3)
+                    seated = self._seated(m)
+                    self._early_flex3.push(t, flex3, seated)
                 self._early_height.push(t, h, seated)
         early = first = math.nan
         early_t = self._stream_t0

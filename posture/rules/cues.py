@@ -20,6 +20,9 @@ class CueRequest:
     severity: str  # "caution" | "poor"
     order: int  # lower first among equal severities
     cooldown_s: float
+    # A one-off request (a finished lift's tip) waits this long for the screen to be free
+    # instead of being lost when another cue is showing; 0 = only this frame.
+    wait_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -37,9 +40,16 @@ class CueScheduler:
         self.min_gap_s = min_gap_s  # quiet time between two different cues
         self._last: dict[str, float] = {}
         self._current: tuple[str, str, float] | None = None  # key, text, shown at
+        self._waiting: dict[str, tuple[CueRequest, float]] = {}  # key -> (request, until)
         self.history: list[tuple[float, str, str]] = []  # (t, key, text)
 
     def update(self, requests: list[CueRequest], t: float) -> CueShown | None:
+        for r in requests:
+            if r.wait_s > 0:  # the newest request of a key replaces an older waiting one
+                self._waiting[r.key] = (r, t + r.wait_s)
+        self._waiting = {k: v for k, v in self._waiting.items() if t <= v[1]}
+        fresh = {r.key for r in requests}
+        requests = [*requests, *(r for k, (r, _) in self._waiting.items() if k not in fresh)]
         if self._current is not None:
             key, text, since = self._current
             if t - since < self.display_s:
@@ -51,6 +61,7 @@ class CueScheduler:
         if self.history and t - self.history[-1][0] < self.display_s + self.min_gap_s:
             return None
         best = max(ready, key=lambda r: (SEVERITY_RANK[r.severity], -r.order))
+        self._waiting.pop(best.key, None)
         self._last[best.key] = t
         self._current = (best.key, best.text, t)
         self.history.append((t, best.key, best.text))

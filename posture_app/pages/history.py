@@ -10,9 +10,20 @@ import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
 from posture_app.charts import trends_charts
-from posture_app.records import SessionPayload
+from posture_app.records import SessionPayload, finite, share_ok
 from posture_app.services import History, data_dir, effective_profile, load_rules, load_settings
-from posture_app.summary import ACTIVITY_WORDS, render_summary
+from posture_app.summary import (
+    ACTIVITY_WORDS,
+    GOOD_LIFT_SCORE,
+    GOOD_SHARE,
+    LIFT_SCORE_LABEL,
+    NOT_JUDGED,
+    POSTURE_DEFINITION,
+    POSTURE_LABEL,
+    lift_score_definition,
+    render_summary,
+    report_download,
+)
 from posture_app.ui import fmt_duration, guard, page_header
 
 CONFIRM_ONE = "history_confirm_delete"
@@ -44,6 +55,42 @@ def _label(row: Any) -> str:
     return " · ".join(parts)
 
 
+def is_lift_row(row: Any) -> bool:
+    return row.activity == "lifting" or bool(row.rep_count)
+
+
+def lift_value(row: Any) -> float | None:
+    """A lifting session's lift score (mean over its judged lifts), None otherwise."""
+    if not is_lift_row(row) or not row.rep_count:
+        return None
+    basis = str(row.summary.get("score_basis") or "")
+    if basis and not basis.startswith("mean score"):
+        return None
+    return finite(row.summary.get("score"))
+
+
+def posture_value(row: Any) -> float | None:
+    """A sitting or standing session's share of time in good posture (0–1), else None."""
+    if is_lift_row(row):
+        return None
+    return share_ok(row.summary)
+
+
+def score_cells(row: Any) -> tuple[str, str]:
+    """("Lift score", "Time in good posture") as the table shows them: a number, "Not
+    judged" where the checks could not be, or blank where the measure does not apply."""
+    if is_lift_row(row):
+        value = lift_value(row)
+        if value is not None:
+            return f"{value:.0f} / 100", ""
+        return (NOT_JUDGED if row.rep_count else "No lifts counted"), ""
+    share = posture_value(row)
+    if share is not None:
+        return "", f"{100 * share:.0f} %"
+    basis = str(row.summary.get("score_basis") or "")
+    return "", (NOT_JUDGED if basis.startswith("not judged") else "Not measured")
+
+
 def page() -> None:
     page_header("History",
                 "Your saved sessions: how your posture and lifts are going over the days.")
@@ -69,17 +116,20 @@ def page() -> None:
         "Type": _kind(r),
         "Activity": ACTIVITY_WORDS.get(r.activity, str(r.activity).capitalize()),
         "Duration": fmt_duration(r.duration_s),
-        "Good posture": (100.0 * r.ok_share) if r.ok_share is not None else None,
-        "Score": r.score,
-        "Reps": r.rep_count,
+        LIFT_SCORE_LABEL: score_cells(r)[0],
+        POSTURE_LABEL: score_cells(r)[1],
+        "Lifts": str(r.rep_count) if is_lift_row(r) else "",
         "File": (r.source or "") if r.kind == "review" else "",
         "Status": STATUS_WORDS.get(r.status, r.status) or "complete",
     } for r in rows])
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "Good posture": st.column_config.ProgressColumn("Good posture", min_value=0,
-                                                         max_value=100, format="%.0f%%"),
-        "Score": st.column_config.NumberColumn("Score", format="%.0f"),
+        LIFT_SCORE_LABEL: st.column_config.TextColumn(
+            LIFT_SCORE_LABEL, help="Lifting sessions: " + lift_score_definition()),
+        POSTURE_LABEL: st.column_config.TextColumn(
+            POSTURE_LABEL, help="Sitting and standing sessions: " + POSTURE_DEFINITION),
+        "Lifts": st.column_config.TextColumn("Lifts"),
     })
+    st.caption(_score_legend())
     by_label = {_label(r): r for r in rows}
     choice = st.selectbox("Show a session", list(by_label), key="history_pick")
     if choice:
@@ -88,35 +138,81 @@ def page() -> None:
     _everything(len(rows))
 
 
+def _score_legend() -> str:
+    return (f"{LIFT_SCORE_LABEL} (lifting sessions): 100 = no fault seen, {GOOD_LIFT_SCORE} or "
+            f"more is good. {POSTURE_LABEL} (sitting and standing): {GOOD_SHARE:.0%} or more "
+            "is good. Both targets are this app's defaults, not clinical standards. "
+            f"{NOT_JUDGED}: the camera could not see what the checks need (the session's "
+            "details say what).")
+
+
+def posture_days(rows: list[Any]) -> dict[Any, tuple[float, float]]:
+    """Per local day: (seconds in the good band, graded seconds) of the sitting and standing
+    sessions only — lifting time never mixes into the posture trend."""
+    days: dict[Any, tuple[float, float]] = {}
+    for r in rows:
+        if is_lift_row(r) or posture_value(r) is None:
+            continue
+        t = r.summary.get("time_s_by_severity") or {}
+        ok = float(finite(t.get("ok")) or 0.0)
+        graded = sum(float(finite(t.get(k)) or 0.0) for k in ("ok", "caution", "poor"))
+        day = datetime.fromtimestamp(r.started_at).date()
+        a, b = days.get(day, (0.0, 0.0))
+        days[day] = (a + ok, b + graded)
+    return days
+
+
+def trends_frame(trends: list[Any], rows: list[Any]) -> pd.DataFrame:
+    """One row per day: posture share from sitting/standing sessions, lift score from the
+    judged lifts (the store's per-day mean over scored reps)."""
+    posture = posture_days(rows)
+    out = []
+    for t in trends:
+        ok, graded = posture.get(t.day, (0.0, 0.0))
+        out.append({"day": pd.Timestamp(t.day), "sessions": t.sessions,
+                    "minutes": t.total_s / 60.0,
+                    "share_ok": ok / graded if graded > 0 else None,
+                    "mean_rep_score": t.mean_rep_score})
+    return pd.DataFrame(out, columns=["day", "sessions", "minutes", "share_ok",
+                                      "mean_rep_score"])
+
+
 def _trends(trends: list[Any], rows: list[Any]) -> None:
     st.subheader("Trends")
     week = [r for r in rows if r.started_at >= datetime.now().timestamp() - 7 * 86400]
-    shares = [r.ok_share for r in week if r.ok_share is not None]
+    week_posture = posture_days(week)
+    ok = sum(a for a, _ in week_posture.values())
+    graded = sum(b for _, b in week_posture.values())
+    lifts = [(lift_value(r), r.rep_count) for r in week if lift_value(r) is not None]
+    n_lifts = sum(n for _, n in lifts)
     c = st.columns(4)
     c[0].metric("Sessions, last 7 days", len(week))
     c[1].metric("Practice time, last 7 days", fmt_duration(sum(r.duration_s for r in week)))
-    c[2].metric("Good posture, last 7 days",
-                f"{100 * sum(shares) / len(shares):.0f}%" if shares else "–")
-    c[3].metric("Lifts recorded", sum(r.rep_count for r in rows))
+    c[2].metric(f"{POSTURE_LABEL}, last 7 days", f"{100 * ok / graded:.0f} %" if graded else "–",
+                help="Sitting and standing sessions only. " + POSTURE_DEFINITION)
+    c[3].metric(f"{LIFT_SCORE_LABEL}, last 7 days",
+                f"{sum(v * n for v, n in lifts if v is not None) / n_lifts:.0f} / 100"
+                if n_lifts else "–",
+                help="Lifting sessions only, weighed by their lifts. " + lift_score_definition())
     if not trends:
         return
-    df = pd.DataFrame([{"day": pd.Timestamp(t.day), "sessions": t.sessions,
-                        "minutes": t.total_s / 60.0, "share_ok": t.ok_share,
-                        "mean_rep_score": t.mean_rep_score} for t in trends])
-    share, score = trends_charts(df)
+    share, score = trends_charts(trends_frame(trends, rows))
     left, right = st.columns(2, gap="large")
     with left:
-        st.markdown("**Share of time in good posture, per day**")
+        st.markdown(f"**{POSTURE_LABEL}, per day** (sitting and standing)")
         if share is not None:
             st.altair_chart(share, width="stretch")
+            st.caption(f"{GOOD_SHARE:.0%} or more is good (this app's default target).")
         else:
-            st.caption("No measured posture time yet.")
+            st.caption("No sitting or standing session measured yet.")
     with right:
-        st.markdown("**Average lift score, per day**")
+        st.markdown(f"**{LIFT_SCORE_LABEL}, per day** (average over the judged lifts)")
         if score is not None:
             st.altair_chart(score, width="stretch")
+            st.caption(f"100 = no fault seen; {GOOD_LIFT_SCORE} or more is good (this app's "
+                       "default).")
         else:
-            st.caption("No lifts recorded yet — try the Lift lab or a lifting session.")
+            st.caption("No judged lifts yet — try the Lift lab or a lifting session.")
 
 
 def _detail(row: Any) -> None:
@@ -135,9 +231,14 @@ def _detail(row: Any) -> None:
         if row.status == "interrupted":
             st.warning("This session ended unexpectedly (the app or the browser closed). "
                        "What was saved up to that moment is shown.", icon=":material/warning:")
-        render_summary(payload, profile=load_rules(effective_profile(load_settings())),
-                       key=f"history-{row.id}")
+        profile = load_rules(effective_profile(load_settings()))
+        render_summary(payload, profile=profile, key=f"history-{row.id}", report=False)
         _kept_frames(row.id)
+        report_download(payload, key=f"history-{row.id}", profile=profile,
+                        source=f"{_kind(row)} · {ACTIVITY_WORDS.get(row.activity, row.activity)}"
+                               f" · {fmt_duration(row.duration_s)}",
+                        key_frames=_kept_frame_bytes(row.id),
+                        created=datetime.fromtimestamp(row.started_at))
         c1, c2, _ = st.columns([1.2, 1.2, 3])
         export = ""
         with guard("exporting the session"), History() as h:
@@ -183,6 +284,24 @@ def _kept_frames(session_id: int) -> None:
     for i, p in enumerate(pics):
         cap = captions[i] if i < len(captions) else p.stem
         cols[i % 3].image(p.read_bytes(), caption=cap, width="stretch")
+
+
+def _kept_frame_bytes(session_id: int) -> list[tuple[str, bytes]]:
+    """The key-frame pictures kept at the user's request, for the report (else none)."""
+    folder = data_dir() / "frames" / str(session_id)
+    if not folder.is_dir():
+        return []
+    try:
+        captions = json.loads((folder / "captions.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        captions = []
+    out = []
+    for i, pic in enumerate(sorted(folder.glob("*.jpg"))):
+        try:
+            out.append((captions[i] if i < len(captions) else pic.stem, pic.read_bytes()))
+        except OSError:
+            continue
+    return out
 
 
 def _everything(count: int) -> None:

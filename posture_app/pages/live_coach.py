@@ -28,10 +28,11 @@ from posture_app.services import (
     user_height,
 )
 from posture_app.summary import render_summary
-from posture_app.ui import page_header
+from posture_app.ui import camera_setup_html, page_header
 
 CTRL_KEY = "live_coach_ctrl"
 PAYLOAD_KEY = "live_coach_payload"
+SETUP_SEEN_KEY = "live_coach_setup_seen"  # the set-up picture folds away after a first run
 SETUP_TIPS = {
     "auto": "Place the camera side-on, 2–3 m away, so your whole body is in view.",
     "sitting": "Sit side-on to the camera so your head, shoulders, hips and knees are in view.",
@@ -81,7 +82,9 @@ def page() -> None:
         show_outcome(ctrl)
         state = getattr(ctx, "state", None)
         playing = bool(getattr(state, "playing", False))
-        if not playing:
+        if playing or ctrl.running:
+            st.session_state[SETUP_SEEN_KEY] = True
+        else:
             st.caption(SETUP_TIPS[activity] + " Then press **Start**.")
         camera.camera_help()
 
@@ -111,6 +114,10 @@ def page() -> None:
 
 
 def _idle_panel(activity: str) -> None:
+    seen = bool(st.session_state.get(SETUP_SEEN_KEY))
+    with st.expander("Where to put the camera", expanded=not seen,
+                     icon=":material/photo_camera:"):
+        st.html(camera_setup_html())
     st.markdown("#### How it works")
     st.markdown(
         f"1. {SETUP_TIPS[activity]}\n"

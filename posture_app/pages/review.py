@@ -13,20 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
-from posture_app.charts import chartable, metric_bands
 from posture_app.files import display_name, download_name, upload_folder
 from posture_app.media import to_jpeg
 from posture_app.records import (
     CATEGORY_LABELS,
     SessionPayload,
     payload_from_session,
+    reconcile_events,
     rule_label,
     series_row,
 )
-from posture_app.report_html import build_html_report
 from posture_app.services import (
     ACTIVITIES,
     ACTIVITY_LABELS,
@@ -38,7 +36,14 @@ from posture_app.services import (
     now,
     user_height,
 )
-from posture_app.summary import render_summary
+from posture_app.summary import (
+    chart_specs,
+    render_summary,
+    report_download,
+    score_view,
+    session_report_html,
+    tips_for,
+)
 from posture_app.ui import fmt_clock, guard, page_header, status_word
 
 log = logging.getLogger("posture_app")
@@ -82,11 +87,13 @@ def page() -> None:
         "Video or photo", key="review_upload",
         help=f"An {FORMATS}, up to {limit}. The file is analysed on this computer in a "
              "private temporary folder, which is deleted afterwards.")
-    st.caption(f"Files up to {limit} each. A longer recording can be analysed from the "
-               "command line, which has no size limit: `posture analyze your-video.mp4`.")
+    st.caption(f"Files up to {limit} each. For a longer recording, ask your therapist "
+               "(see below).")
     if uploaded is None:
         st.session_state.pop(RESULT_KEY, None)
         _intro()
+        with st.expander("Details for your therapist", icon=":material/stethoscope:"):
+            _cli_hint()
         return
 
     key = (uploaded.file_id, uploaded.name, activity, fast, effective_profile(settings),
@@ -120,11 +127,18 @@ def _intro() -> None:
         "- the video with the skeleton drawn on it — green good, amber check, red adjust\n"
         "- your angles over time with the good bands shaded, and a table of your reps\n"
         "- the moments worth a closer look, as pictures\n"
-        "- downloads: a printable report for your therapist, report.json, frames.csv and "
-        "the annotated video")
+        "- a printable report for your therapist and the video with the skeleton, to "
+        "download; the data files for your therapist are under *Details for your "
+        "therapist*")
     st.caption("Best results: film side-on from 2–3 m away, with the whole body in view and "
                "good light. Your file stays on this computer and is deleted after the "
                "analysis.")
+
+
+def _cli_hint() -> None:
+    st.caption("A longer recording can be analysed from the command line, which has no size "
+               "limit: `posture analyze your-video.mp4` (writes report.json, frames.csv and the "
+               "annotated video).")
 
 
 # ------------------------------------------------------------------------------ analysis
@@ -200,10 +214,10 @@ def _analyse(raw_name: str, name: str, data: bytes | BinaryIO, options: Any, bar
     payload = payload_from_session(analysis.session, analysis.info.duration_s, series,
                                    analysis.detected_fraction)
     profile = load_rules(options.profile)
-    specs = chartable(pd.DataFrame(series), metric_bands(profile, payload.activity))
-    html = build_html_report(payload, title="Posture report", source=name, series=series,
-                             specs=specs, profile=profile, key_frames=key_frames,
-                             notes=list(analysis.warnings))
+    specs = chart_specs(payload, series, profile)
+    html = session_report_html(payload, source=f"Recording: {name}", series=series,
+                               profile=profile, key_frames=key_frames,
+                               notes=list(analysis.warnings))
     result = ReviewResult(
         key=key, name=name, kind=kind, payload=payload, series=series,
         report_json=json.dumps(report, indent=1, allow_nan=False).encode("utf-8"),
@@ -240,27 +254,29 @@ def worst_moments(analysis: Any, path: Path, limit: int = 6) -> list[tuple[str, 
     wanted: list[tuple[float, str, int]] = []  # (t, caption, priority)
     rank = {"poor": 2, "caution": 1}
     profile = None
-    for e in getattr(session, "events", ()) or ():
-        d = e.to_dict()
+    rep_dicts = [r.to_dict() for r in getattr(session, "reps", ()) or ()]
+    # A moment during a lift the rep table calls good is not a "moment to work on".
+    kept, _ = reconcile_events([e.to_dict() for e in getattr(session, "events", ()) or ()],
+                               rep_dicts)
+    for d in kept:
         if d.get("category") == "framing":
             continue
         mid = (float(d["start_s"]) + float(d["end_s"])) / 2
         label = rule_label(d["rule"], d.get("category"), profile)
         wanted.append((mid, f"{fmt_clock(mid)} · {label} ({status_word(d['severity'])})",
                        rank.get(d["severity"], 0)))
-    for r in getattr(session, "reps", ()) or ():
-        d = r.to_dict()
+    for d in rep_dicts:
         faults = d.get("faults") or []
         if not faults:
             continue
         words = ", ".join(CATEGORY_LABELS.get(f["category"], f["category"]) for f in faults)
         worst = max((rank.get(f.get("severity"), 0) for f in faults), default=0)
-        wanted.append((float(d["bottom_s"]), f"Rep {d['index']} at its lowest · {words}",
+        wanted.append((float(d["bottom_s"]), f"Lift {d['index']} at its lowest · {words}",
                        worst))
     if not wanted:  # nothing to fix: show the first measured frame and the reps' bottoms
-        for r in getattr(session, "reps", ()) or ():
-            d = r.to_dict()
-            wanted.append((float(d["bottom_s"]), f"Rep {d['index']} at its lowest · good form",
+        for d in rep_dicts:
+            word = ("not judged" if d.get("verdict") == "not_judged" else "no fault seen")
+            wanted.append((float(d["bottom_s"]), f"Lift {d['index']} at its lowest · {word}",
                            0))
         if not wanted:
             mid = frames[len(frames) // 2]
@@ -302,36 +318,34 @@ def download_names(result: ReviewResult) -> dict[str, str]:
 def show_result(result: ReviewResult, settings: dict[str, Any]) -> None:
     profile = load_rules(effective_profile(settings))
     payload = result.payload
-    for w in result.warnings:
-        st.warning(w, icon=":material/warning:")
+    for w in result.warnings:  # the file's name is in the therapist's details
+        st.warning(w.replace(f" '{result.name}'", ""), icon=":material/warning:")
     if result.saved_id is not None:
         st.caption("Saved to your history (summary, events and reps — never the video).")
     names = download_names(result)
-    d1, d2, d3, d4 = st.columns(4)
-    d1.download_button("Download printable report", result.html, names["html"],
-                       "text/html", type="primary", icon=":material/print:",
-                       width="stretch", help="Open it and print to PDF for your therapist.")
+    d1, d2, _ = st.columns([1.4, 1.4, 2])
+    with d1:
+        report_download(payload, key="review", series=payload.series, profile=profile,
+                        source=f"Recording: {result.name}", key_frames=result.key_frames,
+                        notes=result.warnings, prebuilt=result.html, heading=False,
+                        file_name=names["html"])
     d2.download_button("Download annotated " + ("photo" if result.kind == "image" else "video"),
                        result.media, names["media"],
                        "image/png" if result.kind == "image" else "video/mp4",
-                       icon=":material/movie:", width="stretch")
-    d3.download_button("Download report.json", result.report_json, names["json"],
-                       "application/json", icon=":material/data_object:", width="stretch")
-    d4.download_button("Download frames.csv", result.frames_csv, names["csv"],
-                       "text/csv", icon=":material/table:", width="stretch")
+                       icon=":material/movie:", width="stretch", on_click="ignore")
 
     left, right = st.columns([3, 2], gap="large")
     with left:
         if result.kind == "image":
-            st.image(result.media, caption=result.name, width="stretch")
+            st.image(result.media, width="stretch")
         else:
             st.video(result.media, format="video/mp4")
     with right:
         render_summary(payload, profile=profile, key="review-top", compact=True)
-        render_summary_short(payload)
+        render_summary_short(payload, profile)
     st.divider()
     render_summary(payload, series=payload.series, profile=profile, key="review",
-                   details_only=True)
+                   details_only=True, therapist_extra=lambda: _technical(result, names))
     if result.key_frames:
         st.markdown("##### Key moments")
         cols = st.columns(3)
@@ -339,28 +353,34 @@ def show_result(result: ReviewResult, settings: dict[str, Any]) -> None:
             cols[i % 3].image(jpg, caption=caption, width="stretch")
 
 
+def _technical(result: ReviewResult, names: dict[str, str]) -> None:
+    """Inside "Details for your therapist": the file, the data files and the CLI."""
+    st.caption(f"Recording: {_md(result.name)}")
+    c1, c2, _ = st.columns([1.3, 1.3, 2])
+    c1.download_button("Download report.json", result.report_json, names["json"],
+                       "application/json", icon=":material/data_object:", width="stretch",
+                       on_click="ignore")
+    c2.download_button("Download frames.csv", result.frames_csv, names["csv"],
+                       "text/csv", icon=":material/table:", width="stretch", on_click="ignore")
+    _cli_hint()
+
+
 def _md(text: str) -> str:
     """Plain text inside Streamlit markdown (an upload's name may hold * _ [ ] …)."""
     return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~])", r"\\\1", text)
 
 
-def render_summary_short(payload: SessionPayload) -> None:
-    """Beside the video: the tips worth trying first, in the library's own words."""
-    tips: list[str] = []
-    for e in sorted(payload.events, key=lambda e: 0 if e.get("severity") == "poor" else 1):
-        cue = e.get("cue")
-        if cue and e.get("category") != "framing" and cue not in tips:
-            tips.append(str(cue))
-    for r in payload.reps:
-        for f in r.get("faults") or ():
-            label = CATEGORY_LABELS.get(f.get("category", ""), "")
-            if label and f"{label} in some lifts" not in tips:
-                tips.append(f"{label} in some lifts")
+def render_summary_short(payload: SessionPayload, profile: Any = None) -> None:
+    """Beside the video: the tips worth trying first — from the same reps and moments as
+    the headline and the tables (never "nothing to fix" beside a fault)."""
+    tips = tips_for(payload, profile)
     framing = [str(e.get("cue")) for e in payload.events
                if e.get("category") == "framing" and e.get("cue")]
     if tips:
         st.markdown("**Tips to try**")
-        st.markdown("\n".join(f"- {t}" for t in tips[:5]))
+        st.markdown("\n".join(f"- {t}" for t in tips))
+    elif not score_view(payload).judged:
+        st.info(f"No tips: {score_view(payload).reason}.", icon=":material/visibility_off:")
     else:
         st.success("Nothing to fix in this recording — keep it up.",
                    icon=":material/check_circle:")

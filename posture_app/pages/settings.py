@@ -17,6 +17,17 @@ from posture_app.services import (
 from posture_app.ui import guard, page_header
 
 STAGED = "_settings_staged_profile"
+# The heights posture_app.services.user_height accepts; anything else counts as "not set".
+HEIGHT_MIN_CM, HEIGHT_MAX_CM = 100.0, 230.0
+
+
+def stored_height(settings: dict[str, Any]) -> int | None:
+    """The saved height in whole cm, or None when not set (older versions saved 0)."""
+    try:
+        h = float(settings.get("user_height_cm") or 0.0)
+    except (TypeError, ValueError):
+        return None
+    return round(h) if HEIGHT_MIN_CM <= h <= HEIGHT_MAX_CM else None
 
 PRIVACY = """
 <div class="posture-privacy">
@@ -47,11 +58,15 @@ def page() -> None:
     with left:
         _profile_section(values)
         st.markdown("#### About you")
-        values["user_height_cm"] = float(st.number_input(
-            "Your height (cm)", min_value=0, max_value=230, step=1,
-            value=round(float(settings.get("user_height_cm") or 0)), key="set_height",
+        height = st.number_input(
+            "Your height (cm)", min_value=int(HEIGHT_MIN_CM), max_value=int(HEIGHT_MAX_CM),
+            step=1, value=stored_height(settings), key="set_height", placeholder="Not set",
             help="Turns distances (how far a load is from your body) into centimetres. "
-                 "Leave 0 if you prefer not to say: an average height is used."))
+                 "Leave it empty if you prefer not to say: an average height (170 cm) is "
+                 "used.")
+        values["user_height_cm"] = float(height) if height is not None else None
+        if height is None:
+            st.caption("Height not set — an average height (170 cm) is used for distances.")
         st.markdown("#### Break reminders")
         values["break_minutes"] = int(st.number_input(
             "Remind me to move after (minutes of sitting or standing still)", min_value=5,
