@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from posture import framing
-from posture.activities.detect import ActivityDetector
+from posture.activities.detect import OTHER, ActivityDetector
 from posture.activities.ergo import REBA_ASSUMPTIONS, RULA_ASSUMPTIONS, ErgoContext, reba, rula
 from posture.activities.lifting import (
     GAPS,
@@ -73,6 +73,8 @@ STEP_INTO_VIEW = "Step into view of the camera"
 # (sitting, or at a standing desk) they are hidden, and guessing would be coaching
 # the wrong posture, so the user is asked to choose.
 LEGS_HIDDEN_AUTO = "Your legs are hidden: choose Sitting or Standing as the activity"
+# Automatic mode: lying down or on all fours is none of the coached activities.
+NOT_AN_ACTIVITY = "not judged: not sitting, standing or lifting (lying down or on all fours)"
 MAX_FRAME_DT_S = 1.0  # time accounting: a longer gap between frames is not counted
 
 
@@ -258,7 +260,7 @@ class Assessor:
         self.counting = activity in ("auto", "lifting")
         self.depth = DepthSignal()
         self.counter = RepCounter()
-        self.detector = ActivityDetector() if activity == "auto" else None
+        self.detector = ActivityDetector(report_other=True) if activity == "auto" else None
         self.cues = CueScheduler()
         self.activity: str = "standing" if activity == "auto" else activity
         self._activity_since = -math.inf
@@ -309,6 +311,8 @@ class Assessor:
         """What is wrong with the framing now, as the sentence to show; sets ``_cut_off``
         when the problem is the body being cut off or hidden (no rep verdict then)."""
         self._cut_off = False
+        if self.activity == OTHER:
+            return None  # nothing is judged: no framing to fix
         s = self.profile.settings(self.activity)
         if quality is not None and not quality.ok:
             # First: in a picture this poor, "not detected" or a wrong view is only a symptom.
@@ -442,14 +446,16 @@ class Assessor:
             SEGMENTS, "n/a")
 
         problem = self._framing_problem(m, quality)
-        fr = self.framing[self.activity]
+        fr = self.framing.get(self.activity)  # None: not an activity of ours (OTHER)
         poor_picture = quality is not None and not quality.ok
-        if problem and (fr.event is None or poor_picture):
-            # An open framing event takes the poor picture's cue: it is the root cause.
-            self._framing_text[self.activity] = problem
-        fu = fr.update(1.0 if problem else 0.0, t)
-        if fu.closed is not None:
-            self._record(fu.closed, self.activity, self._framing_text.get(self.activity, ""))
+        if fr is not None:
+            if problem and (fr.event is None or poor_picture):
+                # An open framing event takes the poor picture's cue: it is the root cause.
+                self._framing_text[self.activity] = problem
+            fu = fr.update(1.0 if problem else 0.0, t)
+            if fu.closed is not None:
+                self._record(fu.closed, self.activity,
+                             self._framing_text.get(self.activity, ""))
 
         requests: list[CueRequest] = []
         if cur is not None:
@@ -459,7 +465,7 @@ class Assessor:
                 if st.event is not None and st.shown != "ok" and status[r.id] != "n/a" \
                         and t - st.event.start_s >= r.cue_after_s:
                     requests.append(CueRequest(r.id, r.cue, st.shown, i, r.cue_cooldown_s))
-        if fr.shown != "ok" and problem:
+        if fr is not None and fr.shown != "ok" and problem:
             requests.append(CueRequest("framing", problem, "caution", 999, 20.0))
 
         timer = self.timers.get(self.activity)
@@ -488,7 +494,7 @@ class Assessor:
             if rc is not None:
                 requests.append(rc)
 
-        scores = self._scores(m, held)
+        scores = self._scores(m, held) if self.activity != OTHER else {}
         shown = self.cues.update(requests, t)
         w = worst(status.values())
         self._last_worst = w
@@ -598,10 +604,17 @@ class Assessor:
     def _summary(self) -> dict[str, Any]:
         tm = self._time
         measured = tm["ok"] + tm["caution"] + tm["poor"]
-        lifting = bool(self.reps) and self._session_activity() == "lifting"
-        if lifting:
+        # Auto mode that found a lift but counted no rep: no lift could be judged, and
+        # the lifting frames' time is no "time in good posture" either.
+        lifting = (bool(self.reps) or self.mode == "auto") \
+            and self._session_activity() == "lifting"
+        score: int | None
+        if self._session_activity() == OTHER:
+            # Lying down, on all fours: no sitting / standing / lifting verdict applies.
+            score, basis = None, NOT_AN_ACTIVITY
+        elif lifting:
             judged = [r.score for r in self.reps if r.score is not None]
-            score: int | None = round(float(np.mean(judged))) if judged else None
+            score = round(float(np.mean(judged))) if judged else None
             basis = (f"mean score of the {len(judged)} judged lift(s) of {len(self.reps)}"
                      if judged else "no lift could be judged (see not_judged)")
         elif measured > 0 and self._essential_unjudged():

@@ -35,7 +35,7 @@ from posture_app.records import (
 from posture_app.ui import band_bar, fmt_duration, stat_box
 
 ACTIVITY_WORDS = {"sitting": "Sitting", "standing": "Standing", "lifting": "Lifting",
-                  "auto": "Mixed"}
+                  "auto": "Mixed", "other": "Not sitting, standing or lifting"}
 
 # ------------------------------------------------------------------------------ the score
 #: Time in good posture from which the summary says "well done": this app's own default
