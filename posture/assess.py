@@ -493,6 +493,8 @@ class Assessor:
             rc = self._rep_cue(rep)
             if rc is not None:
                 requests.append(rc)
+            else:  # a good lift: an older lift's tip still waiting would name the wrong one
+                self.cues.cancel("rep")
 
         scores = self._scores(m, held) if self.activity != OTHER else {}
         shown = self.cues.update(requests, t)

@@ -64,6 +64,9 @@ class CheckLine:
     status: str  # ok | caution | poor | n/a
     views: frozenset[str] = frozenset()  # the camera views the rule is judged in
     applies: bool = True  # False: its guard does not hold now (e.g. not in a squat)
+    # The reading is already past the good band but has not lasted long enough to be
+    # flagged (persistence): the screen must not call it "good" meanwhile.
+    beyond: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,15 +200,19 @@ class LiveSession:
         engine: Any = getattr(assessor, "engines", {}).get(activity)
         for rule in getattr(engine, "rules", ()) if engine is not None else ():
             if rule.id in status:
-                applies = True
-                if rule.when and hasattr(engine, "value"):
+                applies, beyond = True, False
+                if hasattr(engine, "value"):
                     try:
-                        applies = bool(engine.value(rule, frame.metrics)[1])
+                        value, applies = engine.value(rule, frame.metrics)
+                        state = getattr(engine, "states", {}).get(rule.id)
+                        bands = getattr(getattr(state, "rule", rule), "bands", rule.bands)
+                        beyond = (applies and status[rule.id] == "ok" and value == value
+                                  and bands.level(value) != "ok")
                     except (KeyError, ValueError, IndexError):
                         applies = True
                 checks.append(CheckLine(rule.id, rule.category, rule.metric,
                                         rule.label or rule.category, str(status[rule.id]),
-                                        frozenset(rule.views), applies))
+                                        frozenset(rule.views), bool(applies), bool(beyond)))
         stature = getattr(assessor, "stature_cm", None) or POPULATION_STATURE_CM
         wanted = {c.metric for c in checks}
         wanted.update(m for _, m in OVERLAY_METRICS.get(activity or "", ()))

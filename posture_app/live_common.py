@@ -399,8 +399,13 @@ def check_rows(record: LiveRecord, profile: Any, calibration: Any, activity: str
         if applying:
             worst = max(applying, key=lambda c: RANK.get(c.status, -1))
             problem = worst.category if worst.status in ("caution", "poor") else None
-            part, sentence = check_words(metric, problem)
-            badge = pill(worst.status)
+            early = [c for c in applying if c.beyond] if problem is None else []
+            if early:  # past the band, not flagged yet (it must last): never "Good" here
+                part, sentence = check_words(metric, early[0].category)
+                badge = pill("n/a", "… Watching")
+            else:
+                part, sentence = check_words(metric, problem)
+                badge = pill(worst.status)
         else:  # its guard does not hold now (e.g. the chest-over-shins check outside a squat)
             part, _ = check_words(metric)
             sentence = WHEN_WORDS.get(judged[0].category, "Not checked in this position")
@@ -472,10 +477,15 @@ def cue_for(ctrl: LiveController, record: LiveRecord | None, activity: str) -> t
     if record.framing:
         return record.framing, "n/a", "Camera position"
     act = record.activity or activity
-    if record.worst == "poor":
-        return "Time for a small reset", "poor", status_word("poor")
-    if record.worst == "caution":
-        return "Nearly there — notice your posture", "caution", status_word("caution")
+    if record.worst in ("poor", "caution"):
+        # Between cues (they are rationed), name what the table flags, in its words.
+        moment = record.moment
+        flagged = [c for c in (moment.checks if moment is not None else ())
+                   if c.status == record.worst and c.applies]
+        if flagged:
+            return (check_words(flagged[0].metric, flagged[0].category)[1], record.worst,
+                    status_word(record.worst))
+        return "Notice your posture", record.worst, status_word(record.worst)
     return POSITIVE.get(act, POSITIVE["sitting"]), "ok", "Good"
 
 
@@ -497,11 +507,10 @@ def render_live_panel(ctrl: LiveController, settings: Mapping[str, Any], profile
     record = record or ctrl.latest
     text, status, label = cue_for(ctrl, record, activity)
     st.html(cue_card(text, status, label, big=big))
-    if ctrl.calibration_message:
-        st.info(ctrl.calibration_message, icon=":material/info:")
-    if settings.get("audio_enabled") and st.session_state.get("_audio_on", True) and \
-            ctrl.cue_text and ctrl.cue_seq:
-        audio.play_cue(ctrl.cue_text, ctrl.cue_seq, str(settings.get("audio_mode", "voice")))
+    # Elements that come and go (the calibration note, the sound snippet) are drawn last:
+    # one appearing above the therapist's expander would shift it and fold it shut on
+    # every refresh.
+    calibration_note = st.container()
     act = (record.activity if record is not None and record.activity else activity)
     lifting = act == "lifting" or bool(ctrl.reps)
     if show_angles and record is not None and record.phase == "coaching":
@@ -509,7 +518,8 @@ def render_live_panel(ctrl: LiveController, settings: Mapping[str, Any], profile
         if patient or note:
             st.html(patient + note)
         if therapist:
-            with st.expander("Angles for your therapist", icon=":material/straighten:"):
+            with st.expander("Angles for your therapist", icon=":material/straighten:",
+                             key="live_therapist_angles"):
                 st.html(therapist)
     if lifting and show_angles:
         card = lift_card_html(record)
@@ -532,3 +542,8 @@ def render_live_panel(ctrl: LiveController, settings: Mapping[str, Any], profile
         f'<div class="posture-muted">Frames analysed: <b>{ctrl.frames_processed}</b> · '
         f"{ctrl.fps:.1f} frames/s{' (low-power mode)' if low_power else ''} · "
         f"capture → cue {1000 * ctrl.latency_s:.0f} ms</div>")
+    if ctrl.calibration_message:
+        calibration_note.info(ctrl.calibration_message, icon=":material/info:")
+    if settings.get("audio_enabled") and st.session_state.get("_audio_on", True) and \
+            ctrl.cue_text and ctrl.cue_seq:
+        audio.play_cue(ctrl.cue_text, ctrl.cue_seq, str(settings.get("audio_mode", "voice")))

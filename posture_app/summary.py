@@ -244,7 +244,7 @@ def tips_for(payload: SessionPayload, profile: Any = None, limit: int = 5) -> li
         if e.get("rep") is not None:
             continue  # already named with its lift above
         cue = str(e.get("cue") or "")
-        if cue and cue not in tips:
+        if cue and not any(cue in tip for tip in tips):  # one tip per cue, even via a lift
             tips.append(cue)
     return tips[:limit]
 

@@ -6,6 +6,7 @@ alone), with short, positive wording (clinical-criteria.md §7).
 
 from __future__ import annotations
 
+import base64
 import html
 import logging
 import math
@@ -229,6 +230,10 @@ def lift_card(index: int, verdict: str, score: float | None, faults: str,
 
 # A picture of where to put the camera (drawn here, no file fetched): side-on, about hip
 # height, 2–3 m away, the whole body in view.
+CAMERA_SETUP_ALT = ("Left, seen from the side: the camera on a stand at hip height, 2 to 3 "
+                    "metres from the person, whose whole body is inside the camera's view. "
+                    "Right, seen from above: the person stands side-on, facing across the "
+                    "picture.")
 CAMERA_SETUP_SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="420" height="190"
  viewBox="0 0 420 190" role="img" aria-label="Left, seen from the side: the camera on a
  stand at hip height, 2 to 3 metres from the person, whose whole body is inside the camera's
@@ -287,7 +292,12 @@ CAMERA_SETUP_LINES: tuple[str, ...] = (
 def camera_setup_html(lines: tuple[str, ...] = CAMERA_SETUP_LINES) -> str:
     """The camera set-up picture with one line per point."""
     items = "".join(f"<li>{html.escape(x)}</li>" for x in lines)
-    return f'<div class="posture-setup">{CAMERA_SETUP_SVG}<ul>{items}</ul></div>'
+    # st.html's sanitiser drops inline <svg>; an <img> with the drawing as a data URI
+    # survives it and still fetches nothing.
+    uri = "data:image/svg+xml;base64," + base64.b64encode(CAMERA_SETUP_SVG.encode()).decode()
+    alt = html.escape(CAMERA_SETUP_ALT, quote=True)
+    return (f'<div class="posture-setup"><img src="{uri}" alt="{alt}" width="420" '
+            f'height="190"><ul>{items}</ul></div>')
 
 
 def band_bar(time_by_severity: dict[str, float]) -> str:

@@ -501,3 +501,18 @@ def test_no_load_given_no_load_chart():
     assert "load_distance_cm" not in {s.metric for s in chart_specs(p, rows, profile)}
     p.reps[0]["niosh"] = {"load_kg": 10.0, "lifting_index": 0.8}
     assert "load_distance_cm" in {s.metric for s in chart_specs(p, rows, profile)}
+
+
+def test_each_tip_once_even_when_a_moment_repeats_a_lift_fault():
+    """The walk-through saw "Chest up — hinge at the hips…" twice under the tips: once with
+    its lift, once from a moment between lifts."""
+    from posture_app.summary import tips_for
+
+    cue = "Chest up — hinge at the hips and bend your knees"
+    faulty = rep(1, 0.0, [{"category": "rounded_back", "severity": "poor"}])
+    between = {"rule": "lifting.rounded_back", "category": "rounded_back", "severity": "poor",
+               "start_s": 6.0, "end_s": 7.0, "cue": cue, "activity": "lifting"}
+    from posture.rules.profile import load_profile
+
+    tips = tips_for(lifting([faulty], [between]), load_profile())
+    assert sum(cue in t for t in tips) == 1, tips

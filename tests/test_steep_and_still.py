@@ -146,3 +146,14 @@ def test_a_lift_tip_waits_for_the_screen_instead_of_being_lost():
     sched2.update([posture_cue], 0.0)
     sched2.update([CueRequest("x", "gone", "poor", 1, 0.0)], 1.0)
     assert all(s is None or s.text != "gone" for s in (sched2.update([], t) for t in (4.5, 5.0)))
+
+
+def test_a_waiting_lift_tip_is_dropped_when_a_newer_lift_ends():
+    from posture.rules.cues import CueRequest, CueScheduler
+
+    sched = CueScheduler(display_s=3.0, min_gap_s=1.0)
+    sched.update([CueRequest("lifting.rounded_back", "Chest up", "poor", 0, 4.0)], 0.0)
+    sched.update([CueRequest("rep", "Lift 1 tip", "poor", -1, 0.0, wait_s=4.0)], 1.0)
+    sched.cancel("rep")  # lift 2 ended, good: lift 1's tip would now be out of date
+    later = [sched.update([], t / 10) for t in range(11, 60)]
+    assert all(s is None or s.text != "Lift 1 tip" for s in later)

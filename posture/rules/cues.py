@@ -43,6 +43,10 @@ class CueScheduler:
         self._waiting: dict[str, tuple[CueRequest, float]] = {}  # key -> (request, until)
         self.history: list[tuple[float, str, str]] = []  # (t, key, text)
 
+    def cancel(self, key: str) -> None:
+        """Forget a request of ``key`` still waiting for the screen (it is out of date)."""
+        self._waiting.pop(key, None)
+
     def update(self, requests: list[CueRequest], t: float) -> CueShown | None:
         for r in requests:
             if r.wait_s > 0:  # the newest request of a key replaces an older waiting one
