@@ -164,7 +164,7 @@ section[data-testid="stSidebar"] { border-right: 1px solid #e2ebe9; }
   border-left: 8px solid var(--lift-colour); background: var(--lift-tint); }
 .posture-lift .title { font-weight: 650; color: #0f172a; }
 .posture-setup { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
-.posture-setup svg { flex: 0 0 auto; max-width: 100%; height: auto; }
+.posture-setup img, .posture-setup svg { flex: 0 1 auto; max-width: 100%; height: auto; }
 .posture-setup ul { margin: 0; padding-left: 1.1rem; }
 .posture-privacy { background: #f0f5f4; border-radius: 12px; padding: .9rem 1.1rem;
   border-left: 6px solid #0f766e; }

@@ -266,7 +266,7 @@ def tour(url: str, camera: Path, sit_camera: Path, console: Console,
             open_page(page, console, url + "/live", "live", "Live coach")
             choose(page, "Activity", "Lifting / squats")
             panels["setup-picture"] = page.evaluate("""() => ({
-              svg_in_dom: document.querySelectorAll('.posture-setup svg').length,
+              picture_in_dom: document.querySelectorAll('.posture-setup img').length,
               setup_html_chars: (document.querySelector('.posture-setup') || {innerHTML: ''})
                 .innerHTML.length})""")
             shoot_both(page, "live-before-start")
