@@ -120,6 +120,8 @@ def test_review_page_states_the_configured_upload_limit(shared, playwright):
         page.goto(f"{server.url}/review", timeout=PAGE_LOAD_MS)
         # .streamlit/config.toml: server.maxUploadSize = 500
         expect(page.get_by_text("Files up to 500 MB each")).to_be_visible(timeout=PAGE_LOAD_MS)
+        # The command-line route is for the therapist: under their details (issue #13).
+        page.get_by_test_id("stExpander").get_by_text("Details for your therapist").click()
         expect(page.get_by_text(re.compile("command line, which has no size limit"))
                ).to_be_visible()
     finally:

@@ -10,9 +10,11 @@ Shared start-up helpers: ``tests/e2e_helpers.py``.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from e2e_helpers import (
@@ -26,6 +28,8 @@ from e2e_helpers import (
     webrtc_button,
 )
 
+from posture_app.ui import PROBLEM_WORDS
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(150)]
 
 
@@ -38,6 +42,46 @@ def fake_camera(tmp_path: Path) -> Path:
 def server(tmp_path: Path) -> Iterator[AppServer]:
     with app_server(tmp_path) as srv:
         yield srv
+
+
+PANEL_JS = """() => {
+  const q = (sel) => Array.from(document.querySelectorAll(sel));
+  const cue = document.querySelector('.posture-cue');
+  const card = document.querySelector('.posture-lift');
+  return {
+    label: cue ? (cue.querySelector('.cue-label') || {innerText: ''}).innerText : '',
+    text: cue ? (cue.querySelector('.cue-text') || {innerText: ''}).innerText : '',
+    rows: q('table.posture-angles:not(.posture-therapist) tr').map(tr =>
+      Array.from(tr.querySelectorAll('td')).map(td => td.innerText)),
+    card: card ? card.innerText : '',
+  };
+}"""
+
+
+def sample_panel(page: Any, seconds: float, every_s: float = 0.5) -> list[dict[str, Any]]:
+    """The live panel's cue, check rows and lift card, read together at moments."""
+    out = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        out.append(page.evaluate(PANEL_JS))
+        time.sleep(every_s)
+    return out
+
+
+def panel_agrees(m: dict[str, Any]) -> None:
+    """What one moment of the panel must never say at once (issue #13, "one truth")."""
+    for row in m["rows"]:
+        if len(row) == 4:
+            _part, _value, sentence, badge = row
+            # A check's badge and its sentence agree: "Good" only with the good sentence.
+            if "Good" in badge:
+                assert sentence.strip() not in PROBLEM_WORDS.values(), row
+    label = m["label"].strip().lower()
+    if label == "lift tip":
+        tip = re.match(r"Lift (\d+):", m["text"])
+        card = re.search(r"Lift (\d+):", m["card"])
+        assert tip and card, m
+        assert int(tip.group(1)) <= int(card.group(1)), m  # never a lift not yet shown
 
 
 def test_live_coach_in_chromium_with_a_fake_camera(server, fake_camera, tmp_path):
@@ -59,11 +103,19 @@ def test_live_coach_in_chromium_with_a_fake_camera(server, fake_camera, tmp_path
             readout = page.locator(".posture-angles td.value")
             assert readout.count() > 0
             assert any("°" in t for t in readout.all_inner_texts())  # live angles
+            sampled = sample_panel(page, seconds=6.0)
+            assert len(sampled) >= 8
+            for moment in sampled:
+                panel_agrees(moment)
 
             webrtc_button(webrtc, "stop").click()
             expect(page.get_by_role("heading", name="Session summary")).to_be_visible(
                 timeout=30_000)
             expect(page.get_by_text("Time in each band").first).to_be_visible()
+            # One named score with its meaning and what is good, on screen.
+            summary = page.locator("section.main, [data-testid='stMain']").first.inner_text()
+            assert ("Lift score" in summary) or ("Time in good posture" in summary), summary
+            assert "What is good" in summary
             page.screenshot(path=str(tmp_path / "summary.png"), full_page=True)
         finally:
             browser.close()

@@ -160,6 +160,10 @@ def test_every_page_by_its_url_without_console_errors(server, tmp_path):
                     page.get_by_role("option", name=re.compile("Sitting")).click()
                     _settle(page)
                     no_traceback(page)
+                    # Two scores, two names, kept apart; the shown one says what it means.
+                    text = page.get_by_test_id("stMain").inner_text()
+                    assert "Lift score" in text and "Time in good posture" in text
+                    assert "What is good" in text
                 page.screenshot(path=str(tmp_path / f"{path.strip('/') or 'root'}.png"),
                                 full_page=True)
                 seen[path] = console.take()
