@@ -23,7 +23,7 @@ from posture_app.records import (
     rep_status,
     reps_frame,
 )
-from posture_app.summary import (
+from posture_app.session_text import (
     headline,
     moments,
     not_judged_rows,

@@ -92,7 +92,7 @@ def standing(ok: float, caution: float, poor: float, *, judged: bool = True,
 
 # ------------------------------------------------------------------------------ the score
 def test_lift_score_is_named_defined_and_averaged_over_judged_lifts():
-    from posture_app.summary import score_tiles, score_view
+    from posture_app.session_text import score_tiles, score_view
 
     p = lifting([rep(1, 1.0), rep(2, 5.0, [{"category": "rounded_back", "severity": "poor"}]),
                  rep(3, 9.0, verdict="not_judged")])
@@ -109,7 +109,7 @@ def test_lift_score_is_named_defined_and_averaged_over_judged_lifts():
 
 
 def test_nothing_judged_is_never_100():
-    from posture_app.summary import headline, score_tiles, score_view
+    from posture_app.session_text import headline, score_tiles, score_view
 
     p = lifting([rep(1, 1.0, verdict="not_judged"), rep(2, 5.0, verdict="not_judged")])
     view = score_view(p)
@@ -132,7 +132,7 @@ def test_nothing_judged_is_never_100():
 
 
 def test_time_in_good_posture_is_the_share_of_good_time_as_in_the_report():
-    from posture_app.summary import score_view, therapist_rows
+    from posture_app.session_text import score_view, therapist_rows
 
     p = standing(28.0, 58.0, 14.0)  # 28 % good: the report's score is the same number
     view = score_view(p)
@@ -146,7 +146,7 @@ def test_time_in_good_posture_is_the_share_of_good_time_as_in_the_report():
 # ------------------------------------------------------------------------------ words
 def test_a_moment_during_a_good_lift_is_not_a_fault_and_well_done_needs_no_tips():
     from posture_app.records import reconcile_events
-    from posture_app.summary import headline, tips_for
+    from posture_app.session_text import headline, tips_for
 
     good = lifting([rep(1, 1.0), rep(2, 5.0)], events=[LEAN_EVENT])
     kept, superseded = reconcile_events(good.events, good.reps)
@@ -173,7 +173,7 @@ def test_a_moment_during_a_good_lift_is_not_a_fault_and_well_done_needs_no_tips(
 
 
 def test_sitting_well_done_only_without_moments():
-    from posture_app.summary import headline
+    from posture_app.session_text import headline
 
     assert "well done" in headline(standing(90.0, 5.0, 5.0))
     flagged = standing(90.0, 5.0, 5.0, events=[NECK_EVENT])
@@ -491,7 +491,7 @@ def test_no_load_given_no_load_chart():
     """The load rule is judged only with a declared load: without one, no chart flags the
     hands' distance (a squat's counterbalancing arms are not a 'load far')."""
     from posture_app.services import load_rules
-    from posture_app.summary import chart_specs
+    from posture_app.session_text import chart_specs
 
     rows = [{"t": i * 0.2, "activity": "lifting", "trunk_inclination_deg": 10.0 + i,
              "load_distance_cm": 20.0 + 3 * i, "knee_angle_deg": 170.0 - i}
@@ -506,7 +506,7 @@ def test_no_load_given_no_load_chart():
 def test_each_tip_once_even_when_a_moment_repeats_a_lift_fault():
     """The walk-through saw "Chest up — hinge at the hips…" twice under the tips: once with
     its lift, once from a moment between lifts."""
-    from posture_app.summary import tips_for
+    from posture_app.session_text import tips_for
 
     cue = "Chest up — hinge at the hips and bend your knees"
     faulty = rep(1, 0.0, [{"category": "rounded_back", "severity": "poor"}])

@@ -144,7 +144,7 @@ def test_chest_dropping_is_judged_by_squat_depth_not_hand_height() -> None:
 def test_front_view_standing_is_not_a_silent_100() -> None:
     """From the front only the tilts are judged: no score, and the app says why."""
     from posture_app.records import SessionPayload, share_ok
-    from posture_app.summary import headline
+    from posture_app.session_text import headline
 
     frames = script([(5.0, {})], base=FRONT_STANDING, view="front")
     _, res = run(Assessor("standing"), frames)

@@ -32,17 +32,18 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "benchmarks"))  # the benchmarks' server helpers
+from _common import free_port, healthy  # noqa: E402
+
 OUT = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
 LIFT_CLIP = REPO / "sample_videos" / "synthetic" / "23_lift_stoop_side_right.mp4"
@@ -60,20 +61,6 @@ BASE_PATH_PROBE = re.compile(r"/[\w-]+/_stcore/(health|host-config)$")
 
 
 # ------------------------------------------------------------------------------ server
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-            return bool(r.status == 200)
-    except OSError:
-        return False
-
-
 @contextlib.contextmanager
 def app_server(work: Path) -> Iterator[str]:
     port = free_port()

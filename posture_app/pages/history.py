@@ -12,7 +12,7 @@ import streamlit as st
 from posture_app.charts import trends_charts
 from posture_app.records import SessionPayload, finite, share_ok
 from posture_app.services import History, data_dir, effective_profile, load_rules, load_settings
-from posture_app.summary import (
+from posture_app.session_text import (
     ACTIVITY_WORDS,
     GOOD_LIFT_SCORE,
     GOOD_SHARE,
@@ -21,9 +21,8 @@ from posture_app.summary import (
     POSTURE_DEFINITION,
     POSTURE_LABEL,
     lift_score_definition,
-    render_summary,
-    report_download,
 )
+from posture_app.summary import render_summary, report_download
 from posture_app.ui import fmt_duration, guard, page_header
 
 CONFIRM_ONE = "history_confirm_delete"

@@ -36,14 +36,8 @@ from posture_app.services import (
     now,
     user_height,
 )
-from posture_app.summary import (
-    chart_specs,
-    render_summary,
-    report_download,
-    score_view,
-    session_report_html,
-    tips_for,
-)
+from posture_app.session_text import chart_specs, score_view, tips_for
+from posture_app.summary import render_summary, report_download, session_report_html
 from posture_app.ui import fmt_clock, guard, page_header, status_word
 
 log = logging.getLogger("posture_app")
