@@ -192,6 +192,15 @@ def _session_seconds(page) -> float | None:
     return 60 * int(m.group(1)) + int(m.group(2)) if m else None
 
 
+def _draft_frames(server: AppServer) -> int:
+    """Frames in the newest saved draft (0 before the first flush)."""
+    try:
+        rows = sessions(server.db)
+    except Exception:  # the page may be writing it right now
+        return 0
+    return max((int((r.summary or {}).get("frames", 0)) for r in rows), default=0)
+
+
 def test_server_killed_mid_session_keeps_all_but_the_last_seconds(tmp_path, playwright):
     camera = make_fake_camera(tmp_path / "cam.y4m")
     with app_server(tmp_path) as server:
@@ -199,7 +208,12 @@ def test_server_killed_mid_session_keeps_all_but_the_last_seconds(tmp_path, play
         try:
             page, webrtc = open_live_coach(browser, server.url)
             start_streaming(page, webrtc, MIN_FRAMES)
-            wait_for_frames(page, MIN_FRAMES + 30, timeout_s=30)  # a few flushes
+            wait_for_frames(page, MIN_FRAMES + 30, timeout_s=30)
+            # The page flushes every few seconds (FLUSH_EVERY_S); on a slow machine 30
+            # frames can pass between two flushes, so wait for one that has them.
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not _draft_frames(server) > MIN_FRAMES:
+                time.sleep(0.25)
             shown = _session_seconds(page)
             server.kill()  # kill -9: no clean-up runs
             killed_at = time.time()
