@@ -53,6 +53,11 @@ class DepthConfig:
     full_flexion_deg: float = 90.0  # hip/knee flexion above baseline that reads as depth 1
     full_shrink: float = 0.25  # apparent body-length loss that reads as depth 1 (a parallel
     # squat seen from the front shrinks the 2-D ankle→ear chain by ~40 %, obliquely ~30 %)
+    oblique_full_shrink: float = 0.22  # the same in oblique views, where part of the bend
+    # turns towards the camera instead of shortening the chain. Geometry alone gives
+    # 0.25 × 30/40 ≈ 0.19, but at 0.19 MediaPipe's frame-to-frame noise split no rep yet
+    # merged two on an oblique twisting lift; 0.22 is a default to calibrate (benchmarks/
+    # accuracy.py: shallow oblique squats counted 1 of 6 at 0.25, 5 of 6 at 0.22)
     restart_gap_s: float = 1.0  # nothing measurable this long: a new stream, baselines afresh
     early_s: float = 10.0  # how long the start of a stream is remembered (a rep's longest)
     early_min_shrink: float = 0.25  # a front-view rise from a start at the bottom must be this
@@ -230,8 +235,12 @@ class DepthSignal:
     def _flex_depth(self, flex: float) -> float:
         return (flex - self._flex_base) / self.config.full_flexion_deg
 
-    def _shrink_depth(self, h: float) -> float:
-        return (1.0 - h / self._height_ref) / self.config.full_shrink
+    def _shrink_scale(self, m: FrameMetrics) -> float:
+        c = self.config
+        return c.oblique_full_shrink if m.view.view == "oblique" else c.full_shrink
+
+    def _shrink_depth(self, h: float, scale: float) -> float:
+        return (1.0 - h / self._height_ref) / scale
 
     @staticmethod
     def _flexion(m: FrameMetrics) -> float:
@@ -279,7 +288,7 @@ class DepthSignal:
                 self._early_flex.push(t, flex, self._seated(m))
         if has_h:
             self._height_ref = self._height.push(t, h)
-            parts.append(self._shrink_depth(h))
+            parts.append(self._shrink_depth(h, self._shrink_scale(m)))
             if early_open:
                 seated = False
                 flex3 = self._oblique_flex(m) if m.view.view == "oblique" else math.nan
@@ -297,13 +306,13 @@ class DepthSignal:
             first, sure = self._flex_depth(ef.first), True
         if not math.isnan(eh.extreme) and not math.isnan(self._height_ref):
             shrink = 1.0 - eh.extreme / self._height_ref
-            e = shrink / c.full_shrink
+            e = shrink / self._shrink_scale(m)
             # (Growing by more than a bend can means the person walked closer.)
             if shrink <= c.max_early_shrink and not e <= early:  # the deeper path wins
                 early, early_t, seated = e, eh.t, eh.seated
                 sure = shrink >= c.early_min_shrink or (
                     self._early_flex3.extreme - self._flex3_base >= c.early_min_flex_deg)
-                first = self._shrink_depth(eh.first)
+                first = self._shrink_depth(eh.first, self._shrink_scale(m))
         upright = not flex > c.upright_max_flex_deg
         return Depth(max(parts), self._stream_t0, early, early_t, first, sure, seated, upright)
 
@@ -318,7 +327,7 @@ class DepthSignal:
         if not math.isnan(flex) and not math.isnan(self._flex_base):
             parts.append(self._flex_depth(flex))
         if not math.isnan(h) and not math.isnan(self._height_ref):
-            parts.append(self._shrink_depth(h))
+            parts.append(self._shrink_depth(h, self._shrink_scale(m)))
         return max(parts) if parts else math.nan
 
 
