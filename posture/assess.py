@@ -167,10 +167,15 @@ class SessionResult:
     events: tuple[Event, ...]
     reps: tuple[Rep, ...]
     summary: Mapping[str, Any] = field(default_factory=dict)
+    # report.json "exercise": a home exercise's reps / hold (posture.exercises.assess).
+    exercise: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"activity": self.activity, "events": [e.to_dict() for e in self.events],
-                "reps": [r.to_dict() for r in self.reps], "summary": dict(self.summary)}
+        d = {"activity": self.activity, "events": [e.to_dict() for e in self.events],
+             "reps": [r.to_dict() for r in self.reps], "summary": dict(self.summary)}
+        if self.exercise is not None:
+            d["exercise"] = dict(self.exercise)
+        return d
 
 
 def _framing_rule(activity: str, enter_s: float) -> Rule:

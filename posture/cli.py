@@ -91,6 +91,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--no-video", action="store_true", help="skip the annotated video")
     a.add_argument("--quiet", action="store_true", help="no progress bar")
+    a.add_argument("--exercise", metavar="KEY",
+                   help="a home exercise of the library (see 'posture exercises'): count its "
+                   "reps or time its hold and judge its form (replaces --activity)")
+
+    sub.add_parser("exercises", help="list the home exercise library",
+                   description="List the exercises 'analyze --exercise KEY' knows: key, reps "
+                   "or hold, the camera view it needs and how to set up.")
 
     b = sub.add_parser(
         "batch",
@@ -115,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--no-history", action="store_true",
                    help="do not save the results to the app's History")
     b.add_argument("--quiet", action="store_true", help="no progress bars")
+    _programme_parsers(sub)
     return p
 
 
@@ -194,8 +202,14 @@ def _analyze(args: argparse.Namespace) -> int:
             bar.total = total
         bar.update(done - bar.n)  # tqdm throttles the redraws
 
+    factory = None
+    if args.exercise is not None:  # an unknown key fails now, before any video work
+        from posture.exercises.assess import exercise_assessor_factory
+
+        factory = exercise_assessor_factory(args.exercise)
     try:
-        analysis = analyze_video(args.media, options, progress=progress)
+        analysis = analyze_video(args.media, options, progress=progress,
+                                 assessor_factory=factory)
     finally:
         for bar in bars:
             bar.close()
@@ -239,7 +253,13 @@ def _analyze(args: argparse.Namespace) -> int:
     counts = (f"events: {len(session.events) if session else 0}; "
               f"reps: {len(session.reps) if session else 0}")
     verdict = summary.get("verdict")
-    if summary.get("score") is not None and session is not None and session.reps:
+    exercise = session.exercise if session is not None else None
+    if exercise is not None:
+        from posture.exercises.report import exercise_lines
+
+        for line in exercise_lines(exercise):
+            _say(line)
+    elif summary.get("score") is not None and session is not None and session.reps:
         _say(f"Lift score: {summary['score']}/100"
              + (f" ({VERDICT_WORDS[verdict]})" if verdict in VERDICT_WORDS else "")
              + f"; {counts}.")
@@ -326,6 +346,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "batch":
             with _native_logs_silenced():
                 return _batch(args)
+        if args.command in ("programme", "progress"):
+            return _programme_command(args)
+        if args.command == "exercises":
+            from posture.exercises.report import library_lines
+
+            for line in library_lines():
+                _say(line)
+            return EXIT_OK
     except PostureError as exc:
         _say(f"posture: {exc}", sys.stderr)
         return EXIT_BAD_INPUT
@@ -347,6 +375,83 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_FAILURE
     return EXIT_FAILURE
+
+
+# ---------------------------------------------------------------------- programmes (#11)
+def _programme_parsers(sub: Any) -> None:
+    """``posture programme check FILE`` and ``posture progress export|report``."""
+    pr = sub.add_parser("programme", help="check a home exercise programme file",
+                        description="Check a programme file (TOML or JSON) the way the app "
+                        "reads it: every problem is listed as a sentence.")
+    prs = pr.add_subparsers(dest="programme_command", required=True)
+    chk = prs.add_parser("check", help="check a programme file (TOML or JSON)")
+    chk.add_argument("file", type=Path, help="the programme file")
+    g = sub.add_parser("progress", help="export the progress on a home exercise programme",
+                       description="The workouts of a programme in the app's history: one "
+                       "row per set (CSV), the file the therapist imports (JSON), or the "
+                       "printable progress report (HTML).")
+    gs = g.add_subparsers(dest="progress_command", required=True)
+    for name, text in (("export", "write the workouts as CSV or JSON"),
+                       ("report", "write the printable progress report (HTML)")):
+        c = gs.add_parser(name, help=text)
+        if name == "export":
+            c.add_argument("--format", choices=("csv", "json"), default="csv")
+        else:
+            c.add_argument("--patient", default="", help="the patient's name on the report")
+        c.add_argument("--programme", metavar="ID",
+                       help="one programme's id (default: the active one, else every workout)")
+        c.add_argument("--out", type=Path, help="the file to write (default: the screen)")
+        c.add_argument("--db", type=Path, help="the history database (default: the app's)")
+
+
+def _programme_command(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from posture.programme import ProgrammeError, load_programme
+
+    if args.command == "programme":
+        try:
+            p = load_programme(args.file)
+        except ProgrammeError as err:
+            for problem in err.problems:
+                _say(f"posture: {problem}", sys.stderr)
+            return EXIT_BAD_INPUT
+        times = "time" if p.times_per_week == 1 else "times"
+        _say(f"{display_name(args.file)}: “{p.title}” is fine — {len(p.prescriptions)} "
+             f"exercise(s), {p.times_per_week} {times} a week.")
+        for i, x in enumerate(p.prescriptions, start=1):
+            each = f"hold {x.hold_s:g} s" if x.kind == "hold" else f"{x.reps} reps"
+            _say(f"  {i}. {x.exercise}: {x.sets} × {each}, rest {x.rest_s:g} s, side {x.side}")
+        return EXIT_OK
+
+    from posture.progress import export_csv, export_json, progress_report_html, summarise
+    from posture.store import HistoryStore
+
+    with HistoryStore(args.db) as store:
+        programme = (store.get_programme(args.programme) if args.programme
+                     else store.active_programme())
+        if args.programme and programme is None:
+            _say(f"posture: No programme with the id '{args.programme}' is saved in the "
+                 "history.", sys.stderr)
+            return EXIT_BAD_INPUT
+        sessions = store.programme_sessions(programme.id if programme else None)
+    if args.progress_command == "export":
+        text = (export_csv(sessions) if args.format == "csv" else
+                export_json(sessions, programme, exported_at=datetime.now()))
+    else:
+        text = progress_report_html(summarise(sessions, programme), patient=args.patient,
+                                    created=datetime.now())
+    if args.out is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        args.out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _say(f"posture: Could not write '{display_name(args.out)}' "
+             f"({(exc.strerror or str(exc)).rstrip('.')}).", sys.stderr)
+        return EXIT_FAILURE
+    _say(f"wrote {args.out} ({len(sessions)} workout(s))")
+    return EXIT_OK
 
 
 if __name__ == "__main__":

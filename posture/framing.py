@@ -78,6 +78,13 @@ METRIC_REGIONS: Mapping[str, tuple[str, ...]] = {
     "load_distance_ratio": ("hands", "feet"),
     "wrist_height_ratio": ("hands", "feet"),
     "knee_valgus_deg": ("hips", "knees", "feet"),
+    "body_line_deg": ("shoulders", "hips", "feet"),
+    "bridge_line_deg": ("shoulders", "hips", "knees"),
+    "leg_raise_deg": ("hips", "feet"),
+    "arm_raise_deg": ("shoulders", "hands"),
+    "front_knee_angle_deg": ("hips", "knees", "feet"),
+    "front_shin_lean_deg": ("knees", "feet"),
+    "stance_length_ratio": ("feet",),
 }
 # Without the pose (scripted metrics), a region counts as missing when the metric
 # that reads it and the regions above it is NaN (side views), in this order.

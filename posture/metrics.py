@@ -127,6 +127,42 @@ METRICS: tuple[MetricSpec, ...] = (
         "any",
         "hip–knee–ankle from the 3-D world landmarks, any view or camera height (reps only)",
     ),
+    # Home exercises (issue #11). "Up" is world up: the image after deforeshorten().
+    MetricSpec(
+        "body_line_deg",
+        "deg",
+        "sagittal",
+        "180 − shoulder–hip–ankle angle, + hip above the shoulder–ankle line (pike), − sag",
+    ),
+    MetricSpec(
+        "bridge_line_deg",
+        "deg",
+        "sagittal",
+        "180 − shoulder–hip–knee angle, + hip above the shoulder–knee line (arched), − low",
+    ),
+    MetricSpec("leg_raise_deg", "deg", "sagittal", "higher leg's hip→ankle vs horizontal, + up"),
+    MetricSpec(
+        "arm_raise_deg", "deg", "sagittal", "higher arm's shoulder→wrist vs horizontal, + up"
+    ),
+    MetricSpec(
+        "front_knee_angle_deg",
+        "deg",
+        "sagittal",
+        "hip–knee–ankle of the leg whose ankle is further forward, 180 = straight",
+    ),
+    MetricSpec(
+        "front_shin_lean_deg", "deg", "sagittal", "front leg's ankle→knee vs vertical, + knee ahead"
+    ),
+    MetricSpec(
+        "stance_length_ratio",
+        "ratio",
+        "sagittal",
+        "fore-aft distance between the ankles / body height (a split stance)",
+    ),
+    # Which limb the metrics above read: +1 = the person's left, −1 = right.
+    MetricSpec("raised_leg_side", "ratio", "sagittal", "side of leg_raise_deg, +1 left, −1 right"),
+    MetricSpec("raised_arm_side", "ratio", "sagittal", "side of arm_raise_deg, +1 left, −1 right"),
+    MetricSpec("front_leg_side", "ratio", "sagittal", "side of front_knee_angle_deg, +1 left"),
 )
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 METRIC_INDEX: Mapping[str, int] = {n: i for i, n in enumerate(METRIC_NAMES)}
@@ -231,7 +267,9 @@ def compute_metrics(
             or abs(view.elevation_deg) > MIDPOINT_ELEVATION_DEG
         )
         fwd = forward_sign(x, s, ok_vis)
-        _sagittal(put, deforeshorten(x, view, fwd), s, ok_vis, height, rotated, fwd, offsets)
+        upright = deforeshorten(x, view, fwd)
+        _sagittal(put, upright, s, ok_vis, height, rotated, fwd, offsets)
+        _exercise(out, correct_landmark_offsets(upright, fwd, offsets), s, ok_vis, fwd, height)
         if view.view == "oblique" and leg3 is not None:
             # Bent legs seen obliquely are distorted by perspective and by their
             # sideways parts, not just foreshortened: de-foreshortened 2-D hip/knee
@@ -242,6 +280,8 @@ def compute_metrics(
             put("knee_angle_deg", (s.hip, s.knee, s.ankle), partial(float, leg3[1]))
     if frontal:
         _frontal(put, x)
+        # A side plank faces the camera: its sag or hike shows in the frontal plane.
+        _exercise(out, x, s, ok_vis, 1.0, height, limbs=False)
     if view.view in ("front", "oblique") and pose.world is not None:
         w = pose.world
         put(
@@ -541,6 +581,87 @@ def _sagittal(
         (s.shoulder, s.elbow, s.wrist),
         lambda: joint_angle(x[s.shoulder], x[s.elbow], x[s.wrist]),
     )
+
+
+def line_deviation(top: FloatArray, hip: FloatArray, end: FloatArray, fwd: float) -> float:
+    """180 − angle(top, hip, end), + when the hip lies above the top–end line (world up).
+
+    For a line near vertical "above" is undefined; the hip then counts as above when
+    it is behind the line (a pike seen from standing), so the sign never flips on noise.
+    """
+    dev = 180.0 - float(joint_angle(top, hip, end))
+    line = end - top
+    n = np.array([line[1], -line[0]])  # a normal of the line
+    up = -n[1]  # its image-up component (y grows downwards)
+    if abs(up) < 1e-9 * max(float(np.hypot(*line)), 1.0):
+        up = -n[0] * fwd  # vertical line: "above" = behind
+    if up < 0:
+        n = -n
+    return dev if float(np.dot(hip - top, n)) >= 0 else -dev
+
+
+def raise_angle(a: FloatArray, b: FloatArray) -> float:
+    """Segment a→b vs horizontal, + when b is higher (world up), in [−90, 90]."""
+    return float(np.degrees(np.arctan2(a[1] - b[1], abs(b[0] - a[0]))))
+
+
+def _exercise(
+    out: FloatArray,
+    x: FloatArray,
+    s: Side,
+    ok_vis: np.ndarray,
+    fwd: float,
+    height: float,
+    limbs: bool = True,
+) -> None:
+    """The home-exercise metrics (issue #11) of a sagittal view, on upright joint points.
+
+    Body and bridge lines use the left–right midpoints when both sides are seen (a
+    plank's far side is often hidden), else the near side; limb raises and the
+    front knee pick a limb, so they need both limbs seen to know which one it is.
+    """
+    ok = ok_vis.tolist()
+    near = (s.shoulder, s.hip, s.knee, s.ankle)
+    far_side = RIGHT if s.name == "left" else LEFT
+    far = (far_side.shoulder, far_side.hip, far_side.knee, far_side.ankle)
+
+    def point(i: int) -> FloatArray | None:
+        a, b = near[i], far[i]
+        if ok[a] and ok[b]:
+            return midpoint(x[a], x[b])
+        return x[a] if ok[a] else None
+
+    sh, hip, knee, ankle = (point(i) for i in range(4))
+    if sh is not None and hip is not None:
+        if ankle is not None:
+            out[METRIC_INDEX["body_line_deg"]] = line_deviation(sh, hip, ankle, fwd)
+        if knee is not None:
+            out[METRIC_INDEX["bridge_line_deg"]] = line_deviation(sh, hip, knee, fwd)
+    if not limbs:
+        return
+    for metric, side_metric, upper, lower in (
+        ("leg_raise_deg", "raised_leg_side", "hip", "ankle"),
+        ("arm_raise_deg", "raised_arm_side", "shoulder", "wrist"),
+    ):
+        a, b = getattr(LEFT, upper), getattr(LEFT, lower)
+        c, d = getattr(RIGHT, upper), getattr(RIGHT, lower)
+        if ok[a] and ok[b] and ok[c] and ok[d]:
+            left, right = raise_angle(x[a], x[b]), raise_angle(x[c], x[d])
+            higher = left if left >= right else right
+            if np.isfinite(left + right):  # NaN in either: NaN out
+                out[METRIC_INDEX[metric]] = higher
+                out[METRIC_INDEX[side_metric]] = 1.0 if left >= right else -1.0
+    if ok[L.LEFT_ANKLE] and ok[L.RIGHT_ANKLE]:
+        ahead = (x[L.LEFT_ANKLE, 0] - x[L.RIGHT_ANKLE, 0]) * fwd
+        if np.isfinite(height) and height > 0:
+            out[METRIC_INDEX["stance_length_ratio"]] = abs(ahead) / height
+        front, sign = (LEFT, 1.0) if ahead >= 0 else (RIGHT, -1.0)
+        if ok[front.hip] and ok[front.knee] and np.isfinite(ahead):
+            out[METRIC_INDEX["front_knee_angle_deg"]] = float(
+                joint_angle(x[front.hip], x[front.knee], x[front.ankle]))
+            out[METRIC_INDEX["front_leg_side"]] = sign
+            out[METRIC_INDEX["front_shin_lean_deg"]] = float(
+                signed_inclination(x[front.ankle], x[front.knee], fwd))
 
 
 def _frontal(

@@ -151,12 +151,19 @@ def overlay_labels(values: Mapping[str, float | None], activity: str | None
     return tuple(out)
 
 
-def overlay_header(t: float, detected: bool, view: str, rep_count: int = 0) -> str:
+def overlay_header(t: float, detected: bool, view: str, rep_count: int = 0,
+                   activity: str = "", phase: str = "") -> str:
+    """Clock, view and the count: lifts, or an exercise's reps / hold state."""
     if not detected:
         return f"{clock_text(t)}  No one in view"
     words = VIEW_WORDS.get(view, "")
     header = f"{clock_text(t)}  {words}" if words else clock_text(t)
-    if rep_count:
+    if activity == "exercise":
+        if phase in ("hold", "paused"):
+            header += "  Holding" if phase == "hold" else "  Hold paused"
+        elif rep_count:
+            header += f"  Reps: {rep_count}"
+    elif rep_count:
         header += f"  Lifts: {rep_count}"
     return header
 
@@ -175,7 +182,9 @@ def overlay_text(result: FrameResult) -> OverlayText:
               for _, m in pairs}
     return OverlayText(
         header=overlay_header(result.t, result.detected, result.view.view,
-                              a.rep_count if a is not None else 0),
+                              a.rep_count if a is not None else 0,
+                              a.activity if a is not None else "",
+                              a.rep_phase if a is not None else ""),
         labels=overlay_labels(values, activity) if result.detected else (),
         cue=a.cue if a is not None else None,
         cue_status=(a.worst if a is not None else "n/a"))

@@ -74,6 +74,8 @@ def build_report(analysis: Analysis, video_path: str | None = None) -> dict[str,
         "reps": [r.to_dict() for r in session.reps] if session is not None else [],
         "summary": summary,
     }
+    if session is not None and session.exercise is not None:
+        report["exercise"] = dict(session.exercise)
     if analysis.warnings:
         report["warnings"] = list(analysis.warnings)
     return dict(_clean(report))

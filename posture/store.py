@@ -43,13 +43,14 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from posture.errors import PostureError, display_name
+from posture.programme import Programme, ProgrammeError, programme_from_dict
 
 APP_DIR_NAME = "posture"
 DB_FILENAME = "history.sqlite3"
@@ -138,8 +139,59 @@ CREATE TABLE batch_items (
 CREATE INDEX batch_items_by_session ON batch_items (session_id);
 """
 
+# v3 (additive): home exercise programmes (issue #11).  A programme is kept as its file
+# (``posture.programme``'s JSON) so the app reads it back exactly as the therapist wrote
+# it; at most one is active.  A programme session is one day's workout: it keeps a copy
+# of the programme as it was that day (the programme may be edited or deleted later and
+# the workouts done stay in the history), and one row per prescribed set.
+_SCHEMA_V3_PROGRAMMES = """
+CREATE TABLE programmes (
+    id             TEXT    PRIMARY KEY,               -- the file's id (kept across devices)
+    title          TEXT    NOT NULL,
+    patient        TEXT,
+    programme_json TEXT    NOT NULL,                  -- the programme file (JSON form)
+    active         INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1)),
+    created_at     REAL    NOT NULL,                  -- unix seconds
+    updated_at     REAL    NOT NULL
+);
+CREATE UNIQUE INDEX programmes_one_active ON programmes (active) WHERE active = 1;
+CREATE TABLE programme_sessions (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    programme_id    TEXT    REFERENCES programmes (id) ON DELETE SET NULL,
+    programme_title TEXT    NOT NULL DEFAULT '',
+    programme_json  TEXT    NOT NULL DEFAULT '{}',    -- the programme as it was that day
+    day             TEXT    NOT NULL,                 -- local date of the workout, YYYY-MM-DD
+    started_at      REAL    NOT NULL,                 -- unix seconds
+    duration_s      REAL    NOT NULL DEFAULT 0,
+    updated_at      REAL    NOT NULL
+);
+CREATE INDEX programme_sessions_by_programme ON programme_sessions (programme_id, day);
+CREATE TABLE programme_sets (
+    id                   INTEGER PRIMARY KEY,
+    programme_session_id INTEGER NOT NULL REFERENCES programme_sessions (id) ON DELETE CASCADE,
+    position             INTEGER NOT NULL,            -- order within the day
+    exercise             TEXT    NOT NULL,
+    set_number           INTEGER NOT NULL,
+    kind                 TEXT    NOT NULL CHECK (kind IN ('reps', 'hold')),
+    target               REAL,                        -- reps per set or seconds per hold
+    reps_done            INTEGER,
+    hold_s_done          REAL,
+    rom_best_deg         REAL,
+    rom_mean_deg         REAL,
+    rom_target_deg       REAL,
+    faults_json          TEXT    NOT NULL DEFAULT '{}',  -- fault category → count
+    met                  INTEGER NOT NULL CHECK (met IN (0, 1)),
+    skipped              INTEGER NOT NULL DEFAULT 0 CHECK (skipped IN (0, 1)),
+    -- the exercise session the set came from, when one was saved
+    session_id           INTEGER REFERENCES sessions (id) ON DELETE SET NULL,
+    extra_json           TEXT
+);
+CREATE INDEX programme_sets_by_session ON programme_sets (programme_session_id, position);
+CREATE INDEX programme_sets_by_exercise_session ON programme_sets (session_id);
+"""
+
 #: Script ``i`` upgrades ``user_version`` ``i`` → ``i + 1``.  Append only.
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2_BATCH)
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2_BATCH, _SCHEMA_V3_PROGRAMMES)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _EVENT_KEYS = ("rule", "category", "severity", "start_s", "end_s", "cue")
@@ -480,6 +532,114 @@ class DayTrend:
     #: Mean over the day's scored reps (each rep weighs the same); None without scored reps.
     mean_rep_score: float | None
     reps: int
+
+
+@dataclass(frozen=True)
+class ProgrammeSession:
+    """One day's workout of a programme: its sets as the runner recorded them.
+
+    ``sets`` are dicts (one per prescribed set, in the order done) with ``exercise``,
+    ``set``, ``kind``, ``target``, ``reps_done`` / ``hold_s_done``, ``rom_deg`` (the
+    set's best range of motion), ``rom_mean_deg``, ``rom_target_deg``, ``faults``
+    (category → count), ``met``, ``skipped``, ``session_id`` (its exercise session,
+    if one was saved) and any extra fields the caller gave (``started_s``, …).
+    ``programme_file`` is the programme as it was that day ({} if it was unknown).
+    """
+
+    id: int
+    programme_id: str | None
+    programme_title: str
+    programme_file: dict[str, Any]
+    day: date
+    started_at: float
+    duration_s: float
+    sets: tuple[dict[str, Any], ...]
+
+    @property
+    def programme(self) -> Programme | None:
+        """The day's programme as a record, or None when it was not kept."""
+        return _programme_or_none(self.programme_file)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "programme_id": self.programme_id,
+                "programme_title": self.programme_title, "programme": self.programme_file,
+                "day": self.day.isoformat(), "started_at": self.started_at,
+                "duration_s": self.duration_s, "sets": [dict(x) for x in self.sets]}
+
+
+_SET_KEYS = ("exercise", "key", "set", "set_number", "kind", "target", "reps_done",
+             "hold_s_done", "rom_deg", "rom_best_deg", "rom_mean_deg", "rom_target_deg",
+             "faults", "met", "skipped", "session_id")
+
+
+def _kinds_of(data: Mapping[str, Any]) -> dict[str, str]:
+    """key → kind as a stored programme file says (so it reads back whatever the library)."""
+    items = data.get("exercises") if isinstance(data, Mapping) else None
+    return {str(i.get("exercise")): "hold" if "hold_s" in i else "reps"
+            for i in items or () if isinstance(i, Mapping)}
+
+
+def _programme_or_none(data: Mapping[str, Any]) -> Programme | None:
+    if not data:
+        return None
+    try:
+        return programme_from_dict(data, known=_kinds_of(data))
+    except ProgrammeError:
+        return None
+
+
+def _whole_count(value: Any) -> int | None:
+    f = _num(value)
+    return round(f) if f is not None else None
+
+
+def _faults_map(value: Any) -> dict[str, int]:
+    """{category: count} from a mapping or a list of categories (or of fault dicts)."""
+    out: dict[str, int] = {}
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            n = _whole_count(v)
+            if n:
+                out[str(k)] = out.get(str(k), 0) + n
+    elif isinstance(value, list | tuple):
+        for f in value:
+            cat = f.get("category") if isinstance(f, Mapping) else f
+            if cat:
+                out[str(cat)] = out.get(str(cat), 0) + 1
+    return out
+
+
+def _set_row(item: Mapping[str, Any], position: int) -> tuple[Any, ...]:
+    """One per-set row of a programme session; ``ValueError`` with a sentence if unusable."""
+    item = _as_mapping(item, "each set")
+    exercise = item.get("exercise", item.get("key"))
+    if not isinstance(exercise, str) or not exercise:
+        raise ValueError(f"Set {position + 1} of the workout does not name its exercise.")
+    number = _whole_count(item.get("set", item.get("set_number")))
+    kind = item.get("kind")
+    if kind not in ("reps", "hold"):
+        kind = "hold" if _num(item.get("hold_s_done")) is not None else "reps"
+    rom_best = _num(item.get("rom_best_deg", item.get("rom_deg")))
+    extra = {k: v for k, v in item.items() if k not in _SET_KEYS}
+    session_id = item.get("session_id")
+    return (position, exercise, number if number is not None else 1, kind,
+            _num(item.get("target")), _whole_count(item.get("reps_done")),
+            _num(item.get("hold_s_done")), rom_best, _num(item.get("rom_mean_deg")),
+            _num(item.get("rom_target_deg")), _dumps(_faults_map(item.get("faults"))),
+            int(bool(item.get("met"))), int(bool(item.get("skipped"))),
+            session_id if isinstance(session_id, int) and not isinstance(session_id, bool)
+            else None, _dumps(extra) if extra else None)
+
+
+def _set_dict(r: sqlite3.Row) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "exercise": r["exercise"], "set": r["set_number"], "kind": r["kind"],
+        "target": r["target"], "reps_done": r["reps_done"], "hold_s_done": r["hold_s_done"],
+        "rom_deg": r["rom_best_deg"], "rom_mean_deg": r["rom_mean_deg"],
+        "rom_target_deg": r["rom_target_deg"], "faults": _loads(r["faults_json"], {}),
+        "met": bool(r["met"]), "skipped": bool(r["skipped"]), "session_id": r["session_id"]}
+    out.update(_loads(r["extra_json"], {}))
+    return out
 
 
 def _row(r: sqlite3.Row) -> SessionRow:
@@ -854,6 +1014,9 @@ class HistoryStore:
                 ids = [session_id]
             details = [self._detail(conn, i) for i in ids]
             settings = self._settings(conn) if session_id is None else None
+            programmes = [_loads(r[0], {}) for r in conn.execute(
+                "SELECT programme_json FROM programmes ORDER BY created_at, id")] \
+                if session_id is None else None
         if session_id is not None and details[0] is None:
             raise self._not_found(session_id)
         out: dict[str, Any] = {
@@ -864,6 +1027,9 @@ class HistoryStore:
         }
         if settings is not None:
             out["settings"] = settings
+        if programmes is not None:
+            out["programmes"] = programmes
+            out["programme_sessions"] = [p.to_dict() for p in self.programme_sessions()]
         return dict(_jsonable(out))
 
     # ----------------------------------------------------------------- deleting
@@ -903,7 +1069,8 @@ class HistoryStore:
         return deleted
 
     def delete_all(self) -> int:
-        """Delete every session (settings are kept), then compact the file; returns the count.
+        """Delete every session and workout (settings and programmes are kept), then compact
+        the file; returns the count of sessions.
 
         VACUUM rebuilds the file without the deleted pages (so it also
         shrinks) and the TRUNCATE checkpoint empties the WAL, so the deleted
@@ -912,8 +1079,12 @@ class HistoryStore:
         with self._transaction(write=True) as conn:
             conn.execute("DELETE FROM events")
             conn.execute("DELETE FROM reps")
-            if "batch_items" in self._tables(conn):
+            tables = self._tables(conn)
+            if "batch_items" in tables:
                 conn.execute("DELETE FROM batch_items")
+            if "programme_sessions" in tables:  # the workouts (programmes themselves stay)
+                conn.execute("DELETE FROM programme_sets")
+                conn.execute("DELETE FROM programme_sessions")
             count = conn.execute("DELETE FROM sessions").rowcount
         self._compact(vacuum=True)
         return count
@@ -975,6 +1146,179 @@ class HistoryStore:
             out.append(d)
         return out
 
+    # ----------------------------------------------------------------- programmes
+
+    def _programme_not_found(self, programme_id: str) -> StoreError:
+        return StoreError(f"The programme {programme_id!r} is no longer saved on this "
+                          "computer; it may have been deleted.", path=self.path)
+
+    @staticmethod
+    def _programme(r: sqlite3.Row) -> Programme | None:
+        data = _loads(r["programme_json"], {})
+        return _programme_or_none(data) if isinstance(data, dict) else None
+
+    def save_programme(self, programme: Programme, *, active: bool = False,
+                       today: date | None = None) -> Programme:
+        """Insert or update a programme (by its id); returns it with its dates filled in.
+
+        ``created`` is kept from the first save (or the file); ``updated`` becomes
+        ``today`` (default: the local date). ``active`` makes it the one "Today's
+        programme" runs, in the same transaction.
+        """
+        if not isinstance(programme, Programme):
+            raise TypeError(f"save_programme needs a Programme, got {type(programme).__name__}")
+        day = (today or date.today()).isoformat()
+        now = time.time()
+        with self._transaction(write=True) as conn:
+            old = conn.execute("SELECT programme_json FROM programmes WHERE id = ?",
+                               (programme.id,)).fetchone()
+            created = programme.created
+            if old is not None:
+                created = str(_loads(old[0], {}).get("created") or created)
+            saved = replace(programme, created=created or day, updated=day)
+            if active:
+                conn.execute("UPDATE programmes SET active = 0 WHERE active = 1")
+            conn.execute(
+                "INSERT INTO programmes (id, title, patient, programme_json, active, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                "title = excluded.title, patient = excluded.patient, "
+                "programme_json = excluded.programme_json, "
+                "active = MAX(programmes.active, excluded.active), "
+                "updated_at = excluded.updated_at",
+                (saved.id, saved.title, saved.patient, _dumps(saved.to_dict()), int(active),
+                 now, now))
+        return saved
+
+    def list_programmes(self) -> list[Programme]:
+        """Saved programmes, the most recently changed first."""
+        with self._transaction(write=False) as conn:
+            rows = conn.execute("SELECT programme_json FROM programmes "
+                                "ORDER BY updated_at DESC, title").fetchall()
+        return [p for p in (self._programme(r) for r in rows) if p is not None]
+
+    def get_programme(self, programme_id: str) -> Programme | None:
+        """One saved programme, or None."""
+        with self._transaction(write=False) as conn:
+            r = conn.execute("SELECT programme_json FROM programmes WHERE id = ?",
+                             (str(programme_id),)).fetchone()
+        return self._programme(r) if r is not None else None
+
+    def active_programme(self) -> Programme | None:
+        """The programme "Today's programme" runs, or None."""
+        with self._transaction(write=False) as conn:
+            r = conn.execute("SELECT programme_json FROM programmes WHERE active = 1").fetchone()
+        return self._programme(r) if r is not None else None
+
+    def set_active_programme(self, programme_id: str | None) -> None:
+        """Make one saved programme the active one (None: no programme is active)."""
+        with self._transaction(write=True) as conn:
+            if programme_id is not None and conn.execute(
+                    "SELECT 1 FROM programmes WHERE id = ?", (str(programme_id),)
+            ).fetchone() is None:
+                raise self._programme_not_found(str(programme_id))
+            conn.execute("UPDATE programmes SET active = 0 WHERE active = 1")
+            if programme_id is not None:
+                conn.execute("UPDATE programmes SET active = 1 WHERE id = ?",
+                             (str(programme_id),))
+
+    def delete_programme(self, programme_id: str) -> bool:
+        """Delete a saved programme; its workouts stay (with their copy of it). False if absent."""
+        with self._transaction(write=True) as conn:
+            return conn.execute("DELETE FROM programmes WHERE id = ?",
+                                (str(programme_id),)).rowcount > 0
+
+    def record_programme_session(self, programme_id: str | None, *,
+                                 sets: Sequence[Mapping[str, Any]], day: date | None = None,
+                                 started_at: float | None = None, duration_s: float = 0.0,
+                                 programme: Programme | None = None) -> int:
+        """Store one day's workout (one row per set, in order); returns its id.
+
+        The programme is copied from the saved one (or ``programme``) so progress can be
+        read after the programme is edited or deleted; an id no longer saved (deleted in
+        another tab during the workout) keeps the sets with no programme link.
+        ``day`` defaults to the local date of ``started_at`` (default: now).
+        """
+        start = time.time() if started_at is None else _required_time(started_at, "started_at")
+        the_day = (day or date.fromtimestamp(start)).isoformat()
+        duration = _duration(duration_s)
+        rows = [_set_row(x, i) for i, x in enumerate(sets or ())]
+        with self._transaction(write=True) as conn:
+            pid: str | None = None if programme_id is None else str(programme_id)
+            snapshot: dict[str, Any] = programme.to_dict() if programme is not None else {}
+            if pid is not None:
+                r = conn.execute("SELECT programme_json FROM programmes WHERE id = ?",
+                                 (pid,)).fetchone()
+                if r is None:
+                    pid = None
+                elif programme is None:
+                    snapshot = _loads(r[0], {})
+            if programme is not None and pid is None and conn.execute(
+                    "SELECT 1 FROM programmes WHERE id = ?", (programme.id,)).fetchone():
+                pid = programme.id
+            known = {x[0] for x in conn.execute("SELECT id FROM sessions")} if any(
+                row[13] is not None for row in rows) else set()
+            rows = [(*row[:13], row[13] if row[13] in known else None, row[14]) for row in rows]
+            cur = conn.execute(
+                "INSERT INTO programme_sessions (programme_id, programme_title, programme_json, "
+                "day, started_at, duration_s, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (pid, str(snapshot.get("title") or ""), _dumps(snapshot), the_day, start,
+                 duration, time.time()))
+            ps_id = int(cur.lastrowid or 0)
+            conn.executemany(
+                "INSERT INTO programme_sets (programme_session_id, position, exercise, "
+                "set_number, kind, target, reps_done, hold_s_done, rom_best_deg, rom_mean_deg, "
+                "rom_target_deg, faults_json, met, skipped, session_id, extra_json) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(ps_id, *row) for row in rows])
+            return ps_id
+
+    def programme_sessions(self, programme_id: str | None = None, since: date | None = None
+                           ) -> list[ProgrammeSession]:
+        """Workouts oldest first: of one programme (by id) or all, from ``since`` on."""
+        sql = "SELECT * FROM programme_sessions WHERE 1 = 1"
+        args: list[Any] = []
+        if programme_id is not None:
+            sql += " AND programme_id = ?"
+            args.append(str(programme_id))
+        if since is not None:
+            sql += " AND day >= ?"
+            args.append(since.isoformat())
+        sql += " ORDER BY day, started_at, id"
+        with self._transaction(write=False) as conn:
+            heads = conn.execute(sql, args).fetchall()
+            sets: dict[int, list[dict[str, Any]]] = {}
+            ids = [h["id"] for h in heads]
+            for chunk in range(0, len(ids), 500):
+                part = ids[chunk:chunk + 500]
+                marks = ",".join("?" * len(part))
+                for r in conn.execute(
+                        f"SELECT * FROM programme_sets WHERE programme_session_id IN ({marks}) "
+                        "ORDER BY programme_session_id, position, id", part):
+                    sets.setdefault(r["programme_session_id"], []).append(_set_dict(r))
+        out = []
+        for h in heads:
+            try:
+                day = date.fromisoformat(h["day"])
+            except (TypeError, ValueError):
+                day = date.fromtimestamp(h["started_at"])
+            snapshot = _loads(h["programme_json"], {})
+            out.append(ProgrammeSession(
+                id=h["id"], programme_id=h["programme_id"],
+                programme_title=h["programme_title"] or "",
+                programme_file=snapshot if isinstance(snapshot, dict) else {}, day=day,
+                started_at=h["started_at"], duration_s=h["duration_s"],
+                sets=tuple(sets.get(h["id"], ()))))
+        return out
+
+    def delete_programme_session(self, programme_session_id: int) -> bool:
+        """Delete one day's workout and its sets; False if it was not there."""
+        with self._transaction(write=True) as conn:
+            deleted = conn.execute("DELETE FROM programme_sessions WHERE id = ?",
+                                   (programme_session_id,)).rowcount > 0
+        if deleted:
+            self._compact(vacuum=False)
+        return deleted
+
     # ----------------------------------------------------------------- settings
 
     @staticmethod
@@ -1029,6 +1373,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "DayTrend",
     "HistoryStore",
+    "ProgrammeSession",
     "SessionDetail",
     "SessionNotFoundError",
     "SessionRow",

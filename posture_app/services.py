@@ -29,7 +29,21 @@ ACTIVITY_LABELS = {
     "sitting": "Sitting",
     "standing": "Standing",
     "lifting": "Lifting / squats",
+    "exercise": "A home exercise (from the library)",
 }
+# Review also accepts a home exercise (issue #11); the live coach has its own page for them.
+REVIEW_ACTIVITIES = (*ACTIVITIES, "exercise")
+KIND_GROUPS = {"reps": "Movements (counted in reps)", "hold": "Holds and stretches (timed)"}
+
+
+def exercise_choices() -> dict[str, Any]:
+    """The exercise library by key, movements first then holds, each group by title."""
+    from posture.exercises import load_library
+
+    lib = load_library()
+    order = sorted(lib.values(), key=lambda e: (e.kind != "reps", e.title.lower()))
+    return {e.key: e for e in order}
+
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "profile": "default",  # "default" | "custom"

@@ -27,7 +27,8 @@ from posture_app.records import (
 from posture_app.ui import fmt_duration
 
 ACTIVITY_WORDS = {"sitting": "Sitting", "standing": "Standing", "lifting": "Lifting",
-                  "auto": "Mixed", "other": "Not sitting, standing or lifting"}
+                  "auto": "Mixed", "other": "Not sitting, standing or lifting",
+                  "exercise": "Home exercise"}
 
 # ------------------------------------------------------------------------------ the score
 #: Time in good posture from which the summary says "well done": this app's own default
@@ -59,6 +60,14 @@ def lift_score_definition() -> str:
             "lifts that could be judged.")
 
 
+FORM_LABEL = "Form score"
+HOLD_LABEL = "Hold in good form"
+FORM_DEFINITION = (f"{FORM_LABEL}: each judged rep starts at 100 and loses points for each "
+                   "form fault, as a lift does; the session's score is the average over the "
+                   "reps that could be judged.")
+HOLD_DEFINITION = (f"{HOLD_LABEL}: the share of the target hold time held in the target "
+                   "position with no form fault (the timer pauses when form is lost).")
+
 POSTURE_DEFINITION = (f"{POSTURE_LABEL}: the share of the measured time in which every check "
                       "that could be judged was in its good (green) band.")
 
@@ -67,7 +76,7 @@ POSTURE_DEFINITION = (f"{POSTURE_LABEL}: the share of the measured time in which
 class ScoreView:
     """The one score of a session, as every page and the report show it."""
 
-    kind: str  # "lift" | "posture"
+    kind: str  # "lift" | "posture" | "exercise"
     label: str  # "Lift score" | "Time in good posture"
     value: float | None  # 0–100 (points, or per cent of the time); None = not judged
     definition: str
@@ -78,6 +87,8 @@ class ScoreView:
     @property
     def short(self) -> str:
         """One line beside a video: what the score is and what is good."""
+        if self.kind == "exercise":
+            return self.definition
         if self.kind == "lift":
             p = fault_penalty()
             return (f"{self.label}: 100 minus {p['poor']} points per fault to adjust and "
@@ -94,7 +105,10 @@ class ScoreView:
     def text(self) -> str:
         if self.value is None:
             return NOT_JUDGED
-        return (f"{self.value:.0f} / 100" if self.kind == "lift" else f"{self.value:.0f} %")
+        if self.kind == "exercise" and self.label == HOLD_LABEL:
+            return f"{self.value:.0f} %"
+        return (f"{self.value:.0f} / 100" if self.kind in ("lift", "exercise")
+                else f"{self.value:.0f} %")
 
     @property
     def text_with_reason(self) -> str:
@@ -104,7 +118,36 @@ class ScoreView:
 
 
 def is_lifting(payload: SessionPayload) -> bool:
-    return payload.activity == "lifting" or bool(payload.reps)
+    return payload.activity == "lifting" or (bool(payload.reps) and not is_exercise(payload))
+
+
+def is_exercise(payload: SessionPayload) -> bool:
+    """A home exercise session (its reps and hold are in the report's exercise section)."""
+    return payload.activity == "exercise"
+
+
+def exercise_title(payload: SessionPayload) -> str:
+    key = str(payload.summary.get("exercise") or "")
+    try:
+        from posture.exercises import get_exercise
+
+        return get_exercise(key).title
+    except Exception:  # an exercise removed from the library since
+        return key.replace("_", " ").capitalize() or "The exercise"
+
+
+def _exercise_score(payload: SessionPayload) -> ScoreView:
+    s = payload.summary
+    value = finite(s.get("score"))
+    basis = str(s.get("score_basis") or "")
+    hold = s.get("hold_s") is not None
+    reason = "" if value is not None else (basis.split(" (see")[0] or "nothing was counted")
+    good = ("What is good: 100 means every judged rep was done without a form fault; the "
+            "points per fault are this app's defaults, and each fault's limit comes from the "
+            "exercise's file (docs/exercise-criteria.md)." if not hold else
+            "What is good: 100 % means the whole prescribed time was held in good form.")
+    return ScoreView("exercise", HOLD_LABEL if hold else FORM_LABEL, value,
+                     HOLD_DEFINITION if hold else FORM_DEFINITION, good, reason, basis)
 
 
 def lift_score(reps: Sequence[Mapping[str, Any]]) -> tuple[float | None, int]:
@@ -139,6 +182,8 @@ def score_view(payload: SessionPayload) -> ScoreView:
     """The session's score: the lift score for lifting, time in good posture otherwise."""
     s = payload.summary
     basis = str(s.get("score_basis") or "")
+    if is_exercise(payload):
+        return _exercise_score(payload)
     if is_lifting(payload):
         value, judged = lift_score(payload.reps)
         if value is None and not payload.reps:
@@ -178,6 +223,13 @@ def score_tiles(payload: SessionPayload, compact: bool = False) -> list[tuple[st
             return [*tiles, ("Lifts with no fault", f"{clean} of {judged}" if judged else "–")]
         tiles += [("Lifts counted", str(len(payload.reps))),
                   ("Lifts with no fault", f"{clean} of {judged}" if judged else "–")]
+    elif view.kind == "exercise":
+        s = payload.summary
+        done = (f"{finite(s.get('hold_s')) or 0:.0f} s held" if s.get("hold_s") is not None
+                else f"{int(s.get('rep_count') or 0)} reps")
+        tiles.append((exercise_title(payload), done))
+        if compact:
+            return tiles
     elif compact:
         detected = finite(payload.summary.get("detected_fraction"))
         return [*tiles, ("Person in view", f"{detected:.0%}" if detected is not None else "–")]
@@ -244,6 +296,8 @@ def tips_for(payload: SessionPayload, profile: Any = None, limit: int = 5) -> li
 def headline(payload: SessionPayload) -> str:
     """One short sentence about the session, derived from its reps and moments: never a
     "well done" beside a fault or a tip."""
+    if is_exercise(payload):
+        return _exercise_headline(payload)
     kept, _ = moments(payload)
     flagged = [e for e in _fault_moments(kept) if e.get("rep") is None]
     n_reps = len(payload.reps)
@@ -292,6 +346,27 @@ def headline(payload: SessionPayload) -> str:
                 "help most.")
     return (f"Good posture {share:.0%} of the time. Try the tips below, and remember: "
             "changing position often matters more than one perfect posture.")
+
+
+def _exercise_headline(payload: SessionPayload) -> str:
+    s = payload.summary
+    title = exercise_title(payload)
+    score = finite(s.get("score"))
+    if s.get("hold_s") is not None:
+        held = finite(s.get("hold_s")) or 0.0
+        if score is None:
+            return f"{title}: the hold was not timed — the start position was not seen."
+        return (f"{title}: held {held:.0f} s in good form ({score:.0f} % of the target)."
+                + (" Well done." if score >= 100 else ""))
+    n = int(s.get("rep_count") or 0)
+    if n == 0:
+        return (f"{title}: nothing was counted — the start position or a full repetition "
+                "was not seen.")
+    if score is None:
+        return f"{title}: {n} rep(s) counted, but their form could not be judged."
+    if score >= 100:
+        return f"{title}: {n} rep(s), all in good form — well done."
+    return f"{title}: {n} rep(s); form score {score:.0f}/100. The tips show what to try next."
 
 
 def not_judged_rows(summary: Mapping[str, Any]) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
+from posture_app import progress_view
 from posture_app.charts import trends_charts
 from posture_app.records import SessionPayload, finite, share_ok
 from posture_app.services import History, data_dir, effective_profile, load_rules, load_settings
@@ -78,6 +79,8 @@ def posture_value(row: Any) -> float | None:
 def score_cells(row: Any) -> tuple[str, str]:
     """("Lift score", "Time in good posture") as the table shows them: a number, "Not
     judged" where the checks could not be, or blank where the measure does not apply."""
+    if row.activity == "exercise":  # a home exercise (Review): neither measure applies
+        return "", ""
     if is_lift_row(row):
         value = lift_value(row)
         if value is not None:
@@ -96,6 +99,15 @@ def page() -> None:
     note = st.session_state.pop("_history_note", None)
     if note:
         st.success(note, icon=":material/check_circle:")
+    sessions_tab, programme_tab = st.tabs(["Sessions", "Home programme"])
+    with programme_tab:
+        progress_view.render()
+    with sessions_tab:
+        _sessions()
+
+
+def _sessions() -> None:
+    """Every saved session: trends, the table, one session's details, export and delete."""
     rows: list[Any] = []
     trends: list[Any] = []
     with guard("opening your history"), History() as h:

@@ -17,6 +17,7 @@ import streamlit as st
 
 from posture_app.files import display_name, download_name, upload_folder
 from posture_app.media import to_jpeg
+from posture_app.progress_view import fault_words
 from posture_app.records import (
     CATEGORY_LABELS,
     SessionPayload,
@@ -26,11 +27,13 @@ from posture_app.records import (
     series_row,
 )
 from posture_app.services import (
-    ACTIVITIES,
     ACTIVITY_LABELS,
+    KIND_GROUPS,
+    REVIEW_ACTIVITIES,
     History,
     data_dir,
     effective_profile,
+    exercise_choices,
     load_rules,
     load_settings,
     now,
@@ -63,6 +66,7 @@ class ReviewResult:
     warnings: list[str] = field(default_factory=list)
     saved_id: int | None = None
     specs: list[Any] = field(default_factory=list)
+    exercise: dict[str, Any] | None = None  # report.json "exercise" (a home exercise)
 
 
 def page() -> None:
@@ -71,8 +75,9 @@ def page() -> None:
                 "video, charts and a printable report for your therapist.")
     settings = load_settings()
     c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
-    activity = c1.selectbox("What does the recording show?", ACTIVITIES,
+    activity = c1.selectbox("What does the recording show?", REVIEW_ACTIVITIES,
                             format_func=ACTIVITY_LABELS.__getitem__, key="review_activity")
+    exercise = pick_exercise() if activity == "exercise" else None
     fast = c2.checkbox("Long recording: analyse 10 frames a second (faster)",
                        key="review_fast",
                        help="Good for long sitting sessions; lifts are best analysed in full.")
@@ -90,18 +95,40 @@ def page() -> None:
             _cli_hint()
         return
 
-    key = (uploaded.file_id, uploaded.name, activity, fast, effective_profile(settings),
-           user_height(settings))
+    key = (uploaded.file_id, uploaded.name, activity, exercise, fast,
+           effective_profile(settings), user_height(settings))
     result = st.session_state.get(RESULT_KEY)
     if not isinstance(result, ReviewResult) or result.key != key:
         st.session_state.pop(RESULT_KEY, None)
         result = None
         with guard("analysing the recording"):
-            result = analyse_upload(uploaded.name, uploaded, activity, fast, settings, key)
+            result = analyse_upload(uploaded.name, uploaded, activity, fast, settings, key,
+                                    exercise=exercise)
         if result is None:
             return
         st.session_state[RESULT_KEY] = result
     show_result(result, settings)
+
+
+def pick_exercise() -> str | None:
+    """The exercise the recording shows, from the library (movements first, then holds)."""
+    choices = exercise_choices()
+    if not choices:
+        st.warning("The exercise library is empty.", icon=":material/warning:")
+        return None
+    key = st.selectbox("Which exercise?", list(choices), key="review_exercise",
+                       format_func=lambda k: f"{choices[k].title} — "
+                                             f"{KIND_GROUPS[choices[k].kind].split(' (')[0]}")
+    if key is not None:
+        ex = choices[key]
+        st.caption(f"Set-up: {ex.setup_cue}. Camera: {_views_words(ex.views)}.")
+    return key
+
+
+def _views_words(views: Any) -> str:
+    from posture.activities.lifting import views_phrase
+
+    return str(views_phrase(views))
 
 
 def upload_limit_words() -> str:
@@ -152,7 +179,8 @@ def _progress_fn(bar: Any, label: str, start: float, end: float) -> Callable[[in
 
 
 def analyse_upload(name: str, data: bytes | BinaryIO, activity: str, fast: bool,
-                   settings: dict[str, Any], key: tuple[Any, ...]) -> ReviewResult | None:
+                   settings: dict[str, Any], key: tuple[Any, ...],
+                   exercise: str | None = None) -> ReviewResult | None:
     """Save the upload to a private temporary folder, analyse it, and remove the folder.
 
     The folder goes on every path: a finished analysis, a file that is not a video,
@@ -164,27 +192,37 @@ def analyse_upload(name: str, data: bytes | BinaryIO, activity: str, fast: bool,
 
     profile_ref = effective_profile(settings)
     height = user_height(settings)
-    options = AnalysisOptions(activity=activity, profile=profile_ref, user_height_cm=height,
+    if activity == "exercise" and exercise is None:
+        return None
+    options = AnalysisOptions(activity="auto" if exercise else activity, profile=profile_ref,
+                              user_height_cm=height,
                               analysis_fps=10.0 if fast else None,
                               workers=0)  # every core (short clips stay in-process)
     bar = st.progress(0.0, text="Getting ready…")
     try:
-        return _analyse(raw_name, name, data, options, bar, settings, key)
+        return _analyse(raw_name, name, data, options, bar, settings, key, exercise)
     finally:
         bar.empty()
 
 
 def _analyse(raw_name: str, name: str, data: bytes | BinaryIO, options: Any, bar: Any,
-             settings: dict[str, Any], key: tuple[Any, ...]) -> ReviewResult | None:
+             settings: dict[str, Any], key: tuple[Any, ...],
+             exercise: str | None = None) -> ReviewResult | None:
     from posture.pipeline import analyze_video
     from posture.render import render_image, render_video
     from posture.report import build_report, csv_rows
 
     height = options.user_height_cm
+    factory = None
+    if exercise is not None:  # an unknown key fails here, before any video work
+        from posture.exercises.assess import exercise_assessor_factory
+
+        factory = exercise_assessor_factory(exercise)
     with upload_folder(raw_name, data, prefix="posture-review-") as path:
         tmp = path.parent
         analysis = analyze_video(path, options,
-                                 progress=_progress_fn(bar, "Analysing", 0.0, 0.7))
+                                 progress=_progress_fn(bar, "Analysing", 0.0, 0.7),
+                                 assessor_factory=factory)
         if not analysis.frames or analysis.detected_fraction == 0.0:
             st.error(NO_PERSON.format(name=_md(name)), icon=":material/person_off:")
             return None
@@ -209,14 +247,19 @@ def _analyse(raw_name: str, name: str, data: bytes | BinaryIO, options: Any, bar
                                    analysis.detected_fraction)
     profile = load_rules(options.profile)
     specs = chart_specs(payload, series, profile)
+    notes = list(analysis.warnings)
+    if report.get("exercise"):  # what was counted, first (the CLI's lines)
+        from posture.exercises.report import exercise_lines
+
+        notes = exercise_lines(report["exercise"]) + notes
     html = session_report_html(payload, source=f"Recording: {name}", series=series,
-                               profile=profile, key_frames=key_frames,
-                               notes=list(analysis.warnings))
+                               profile=profile, key_frames=key_frames, notes=notes)
     result = ReviewResult(
         key=key, name=name, kind=kind, payload=payload, series=series,
         report_json=json.dumps(report, indent=1, allow_nan=False).encode("utf-8"),
         frames_csv=buf.getvalue().encode("utf-8"), media=media, html=html.encode("utf-8"),
-        key_frames=key_frames, warnings=list(analysis.warnings), specs=specs)
+        key_frames=key_frames, warnings=list(analysis.warnings), specs=specs,
+        exercise=report.get("exercise"))
     bar.empty()
     if settings.get("save_history", True):
         with guard("saving the review to your history"), History() as h:
@@ -259,6 +302,12 @@ def worst_moments(analysis: Any, path: Path, limit: int = 6) -> list[tuple[str, 
         label = rule_label(d["rule"], d.get("category"), profile)
         wanted.append((mid, f"{fmt_clock(mid)} · {label} ({status_word(d['severity'])})",
                        rank.get(d["severity"], 0)))
+    section = getattr(session, "exercise", None) or {}
+    for d in section.get("reps") or ():  # a home exercise: the peak of each faulty rep
+        if d.get("faults"):
+            words = ", ".join(fault_words(section.get("key"), f["category"])
+                              for f in d["faults"])
+            wanted.append((float(d["peak_s"]), f"Rep {d['index']} · {words}", 1))
     for d in rep_dicts:
         faults = d.get("faults") or []
         if not faults:
@@ -335,11 +384,19 @@ def show_result(result: ReviewResult, settings: dict[str, Any]) -> None:
         else:
             st.video(result.media, format="video/mp4")
     with right:
-        render_summary(payload, profile=profile, key="review-top", compact=True)
-        render_summary_short(payload, profile)
+        if result.exercise is not None:
+            render_exercise(result.exercise)
+        else:
+            render_summary(payload, profile=profile, key="review-top", compact=True)
+            render_summary_short(payload, profile)
     st.divider()
-    render_summary(payload, series=payload.series, profile=profile, key="review",
-                   details_only=True, therapist_extra=lambda: _technical(result, names))
+    if result.exercise is not None:
+        with st.expander("Details for your therapist", icon=":material/stethoscope:"):
+            _exercise_details(result.exercise)
+            _technical(result, names)
+    else:
+        render_summary(payload, series=payload.series, profile=profile, key="review",
+                       details_only=True, therapist_extra=lambda: _technical(result, names))
     if result.key_frames:
         st.markdown("##### Key moments")
         cols = st.columns(3)
@@ -380,3 +437,90 @@ def render_summary_short(payload: SessionPayload, profile: Any = None) -> None:
                    icon=":material/check_circle:")
     if framing:
         st.caption(f"Camera: {framing[0]} for a more complete analysis.")
+
+
+# ------------------------------------------------------------------------------ exercise
+def _not_seen(section: dict[str, Any]) -> list[str]:
+    """What could not be judged, in sentences ("Knees caving in: not judged — …")."""
+    return [str(n.get("reason")) for n in section.get("not_judged") or () if n.get("reason")]
+
+
+def render_exercise(section: dict[str, Any]) -> None:
+    """Beside the video: what was counted (reps or hold), the range reached, the faults
+    and what the camera could not see — the exercise's own result, in patient words."""
+    from posture.exercises import get_exercise
+
+    title = str(section.get("title") or "Exercise")
+    st.markdown(f"#### {title}")
+    if section.get("started_s") is None:
+        ex = get_exercise(str(section.get("key")))
+        why = next((r.partition(" — ")[2] for r in _not_seen(section) if " — " in r), "")
+        st.info(f"Nothing was counted: the start position was not seen"
+                f"{' (' + why + ')' if why else ''}. To be counted, start like this: "
+                f"{ex.setup_cue.rstrip('.')}.", icon=":material/visibility_off:")
+        return
+    rom = section.get("rom") or {}
+    if section.get("kind") == "hold":
+        hold = section.get("hold") or {}
+        held, target = float(hold.get("held_s") or 0.0), float(hold.get("target_s") or 0.0)
+        st.metric("Held in position", f"{held:.0f} s of {target:g} s",
+                  help="The timer pauses whenever the position or form is lost.")
+        pauses = hold.get("pauses") or []
+        if pauses:
+            reasons = list(dict.fromkeys(str(p.get("reason")) for p in pauses))
+            st.caption(f"The timer paused {len(pauses)}×: " + "; ".join(reasons[:3]) + ".")
+    else:
+        reps = section.get("reps") or []
+        st.metric("Reps counted", len(reps))
+        partial = int(section.get("partial_reps") or 0)
+        if partial:
+            st.caption(f"{partial} movement{'s' if partial != 1 else ''} did not go far "
+                       "enough to count.")
+        by_side = section.get("reps_by_side") or {}
+        if by_side:
+            st.caption(" · ".join(f"{side}: {n}" for side, n in sorted(by_side.items())))
+    if rom.get("best") is not None:
+        reached = rom.get("reached")
+        if section.get("kind") == "hold":
+            words = "reached" if reached else "not reached yet"
+        else:
+            words = f"reached in {int(reached or 0)} of {len(section.get('reps') or [])} reps"
+        st.markdown(f"**Range of movement:** best {float(rom['best']):.0f}° "
+                    f"(target {float(rom['target']):g}°) — {words}.")
+    faults = section.get("faults") or {}
+    if faults:
+        st.markdown("**Things to work on**")
+        st.markdown("\n".join(f"- {fault_words(section.get('key'), c)} ({n}×)"
+                               for c, n in faults.items()))
+    else:
+        st.success("No form faults seen in what the camera could see.",
+                   icon=":material/check_circle:")
+    missing = _not_seen(section)
+    if missing:
+        st.markdown("**Not judged** (the camera could not see it)")
+        st.markdown("\n".join(f"- {_md(m)}" for m in missing))
+
+
+VERDICT_TEXT = {"good": "Looked good", "faulty": "Something to work on",
+                "partly_judged": "No faults in what could be seen",
+                "not_judged": "Could not be judged"}
+
+
+def _exercise_details(section: dict[str, Any]) -> None:
+    """The rep table and the one-line summary the command line prints."""
+    from posture.exercises.report import exercise_lines
+
+    st.caption(" ".join(exercise_lines(section)))
+    reps = section.get("reps") or []
+    if reps:
+        import pandas as pd  # type: ignore[import-untyped]
+
+        st.dataframe(pd.DataFrame([{
+            "Rep": r.get("index"),
+            "Side": r.get("side") or "",
+            "Range (°)": "–" if r.get("rom_deg") is None else f"{float(r['rom_deg']):.0f}",
+            "Target reached": {True: "yes", False: "no"}.get(r.get("rom_reached"), "–"),
+            "Form": VERDICT_TEXT.get(str(r.get("verdict")), str(r.get("verdict"))),
+            "Faults": ", ".join(fault_words(section.get("key"), f["category"])
+                                for f in r.get("faults") or ()),
+        } for r in reps]), hide_index=True, width="stretch")

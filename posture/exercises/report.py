@@ -1,0 +1,63 @@
+"""What an exercise session and the library say in sentences (CLI, app, printable report)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from posture.activities.lifting import views_phrase
+from posture.exercises.loader import load_library
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def exercise_lines(section: Mapping[str, Any]) -> list[str]:
+    """report.json's ``exercise`` section as a few plain lines, the headline first.
+
+    "Glute bridge: 8 reps (ROM best 172°, target 170°); faults: hips sag ×2" or
+    "Front plank: held 24.5 s of 30 s (longest 12.0 s)".
+    """
+    title = section.get("title", "Exercise")
+    faults = section.get("faults") or {}
+    fault_text = ", ".join(f"{k.replace('_', ' ')} ×{v}" for k, v in faults.items())
+    lines: list[str] = []
+    if section.get("started_s") is None:
+        why = next((n["reason"].partition(" — ")[2] for n in section.get("not_judged", ())
+                    if str(n.get("rule", "")).endswith(".start")), "")
+        lines.append(f"{title}: nothing counted — {why or 'the start position was not seen'}.")
+        return lines
+    if section.get("kind") == "hold":
+        hold = section.get("hold") or {}
+        text = (f"{title}: held {hold.get('held_s', 0.0):.1f} s of {hold.get('target_s', 0):g} s"
+                f" (longest {hold.get('longest_s', 0.0):.1f} s)")
+        pauses = hold.get("pauses") or []
+        if pauses:
+            reasons = list(dict.fromkeys(p["reason"] for p in pauses))
+            text += f"; paused {len(pauses)}× ({'; '.join(reasons[:3])})"
+    else:
+        reps = section.get("reps") or []
+        text = f"{title}: {_plural(len(reps), 'rep')}"
+        rom = section.get("rom") or {}
+        if reps and rom.get("best") is not None:
+            text += f" (ROM best {rom['best']:.0f}°, target {rom['target']:g}°)"
+        by_side = section.get("reps_by_side") or {}
+        if by_side:
+            text += " — " + ", ".join(f"{k} {v}" for k, v in sorted(by_side.items()))
+        partial = section.get("partial_reps") or 0
+        if partial:
+            text += f"; {_plural(partial, 'partial movement')} not counted"
+    lines.append(text + (f"; faults: {fault_text}" if fault_text else "; no faults seen")
+                 + ".")
+    return lines
+
+
+def library_lines() -> list[str]:
+    """``posture exercises``: one line per exercise — key, kind, view, set-up cue."""
+    lib = load_library()
+    width = max(len(k) for k in lib)
+    out = []
+    for key, ex in lib.items():
+        out.append(f"{key:<{width}}  {ex.kind:<4}  {views_phrase(ex.views):<28}  {ex.setup_cue}")
+    return out
