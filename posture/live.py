@@ -258,7 +258,9 @@ class LiveSession:
                     sev = max((s for _, s in last.faults), key=lambda x: SEVERITY.get(x, -1))
                 self._cue_lift = (text, n_lifts, sev if sev in ("caution", "poor") else "caution")
             _, number, sev = self._cue_lift
-            shown = f"Lift {number}: {text[:1].lower()}{text[1:]}"
+            # An exercise's rep cue already starts with its count ("3 — hips higher").
+            shown = (text if getattr(a, "activity", "") == "exercise"
+                     else f"Lift {number}: {text[:1].lower()}{text[1:]}")
             return LiveCue(shown, sev, "lift", lift=number, new=new)
         self._cue_lift = None
         if key in by_rule:

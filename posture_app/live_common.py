@@ -305,6 +305,13 @@ def finalise(ctrl: LiveController, settings: Mapping[str, Any], kind_label: str,
                 except Exception:
                     log.exception("saving the live session failed")
                     outcome.error = SAVE_FAILED
+        hook = ctrl.on_finished
+        if hook is not None:  # a page's own saving (today's programme): never fatal here
+            try:
+                hook(outcome)
+            except Exception:
+                log.exception("finishing the page's own record of the session failed")
+                outcome.error = outcome.error or SAVE_FAILED
         ctrl.outcome = outcome
         return outcome
 

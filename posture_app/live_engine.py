@@ -78,6 +78,9 @@ class LiveRecord:
     moment: Any = None
     cue_status: str = "caution"  # how the cue is coloured
     cue_source: str | None = None  # "rule" | "lift" | "framing" | "break" | "other"
+    # What ``LiveController.record_extra`` read from the assessor on this frame (today's
+    # programme: the exercise's reps, hold timer and form cue), on the worker thread
+    extra: Any = None
 
 
 @dataclass
@@ -137,6 +140,7 @@ class LiveController:
         self.max_wait_s = max_wait_s
         self._factory = session_factory
         self._assessor_factory = assessor_factory
+        self._built_with = assessor_factory  # the factory of the session being built
         self.lock = threading.RLock()
         self._ready = threading.Event()  # set when a warm-up attempt has finished
         self._gen = 0  # bumped by reset(): a late warm-up for an old stream is discarded
@@ -153,6 +157,12 @@ class LiveController:
         # ``stall_after_s``: the camera stopped or the browser went away without a word.
         self.stall_handler: Callable[[], None] | None = None
         self.stall_after_s = 8.0
+        # Called once with the ``live_common.Outcome`` when the stream is finished, on any
+        # thread (a page that keeps its own record, such as today's programme, saves it).
+        self.on_finished: Callable[[Any], None] | None = None
+        # Called on the worker thread for each assessed frame with (assessor, assessment);
+        # what it returns reaches the page as ``LiveRecord.extra``.
+        self.record_extra: Callable[[Any, Any], Any] | None = None
         self.reset(config)
 
     # ------------------------------------------------------------------ lifecycle
@@ -236,6 +246,7 @@ class LiveController:
         kw = dict(config.assessor_kwargs)
         if config.calibration is not None and config.calibrate_s <= 0:
             kw["calibration"] = config.calibration
+        self._built_with = self._assessor_factory
         if self._assessor_factory is not None:
             kw["assessor_factory"] = self._assessor_factory
         if config.sitting_rate_hz:
@@ -273,6 +284,8 @@ class LiveController:
             current = gen == self._gen and self.state != "finished"
             if current:
                 self.live, self._warming = live, False
+                if live is not None and self._built_with is not self._assessor_factory:
+                    self._fresh_assessor()  # switched while the model was loading
                 if error is not None:
                     self.error = error
         if not current and live is not None:
@@ -289,6 +302,15 @@ class LiveController:
         kw = self._new_assessor_kwargs()
         self.live.assessor = factory(activity=self.config.activity, profile=self.config.profile,
                                       user_height_cm=self.config.user_height_cm, **kw)
+
+    def set_assessor_factory(self, factory: Callable[..., Any] | None) -> None:
+        """Assess with another assessor from the next frame on, keeping the camera stream
+        and the pose model (a programme's next exercise)."""
+        with self.lock:
+            self._assessor_factory = factory
+            self._rep_count, self._rep_start = 0, None
+            if self.live is not None and self.phase == "coaching":
+                self._fresh_assessor()
 
     @property
     def running(self) -> bool:
@@ -490,7 +512,7 @@ class LiveController:
     def _complete_rep(self, index: int, start: float, end: float, bottom: float, a: Any) -> None:
         lib: dict[str, Any] = {}
         lib_reps = list(getattr(self.live.assessor, "reps", ()) or ())
-        if len(lib_reps) >= index:
+        if len(lib_reps) >= index and hasattr(lib_reps[index - 1], "to_dict"):
             lib = lib_reps[index - 1].to_dict()
             # The library dates the rep from the last time the person stood still.
             lib_start, lib_bottom = finite(lib.get("start_s")), finite(lib.get("bottom_s"))
@@ -545,7 +567,18 @@ class LiveController:
             scores=dict(getattr(a, "scores", {}) or {}) if a is not None else {},
             values=row, calibration_left_s=calib_left, cue_new=cue_new,
             framing=getattr(a, "framing", None) if a is not None else None,
-            moment=moment, cue_status=cue_status, cue_source=cue_source)
+            moment=moment, cue_status=cue_status, cue_source=cue_source,
+            extra=self._extra(a))
+
+    def _extra(self, a: Any) -> Any:
+        hook = self.record_extra
+        if hook is None or a is None or self.live is None:
+            return None
+        try:
+            return hook(self.live.assessor, a)
+        except Exception:  # the stream must keep running
+            log.exception("reading the assessor for the page failed")
+            return None
 
     def _push(self, record: LiveRecord) -> None:
         while True:
@@ -557,8 +590,11 @@ class LiveController:
                     self.queue.get_nowait()  # drop the oldest: the panel wants the newest
 
     # ------------------------------------------------------------------ script thread
-    def drain(self) -> LiveRecord | None:
-        """Take every queued record; update fps, latency and the cue; return the newest."""
+    def drain(self, each: Callable[[LiveRecord], None] | None = None) -> LiveRecord | None:
+        """Take every queued record; update fps, latency and the cue; return the newest.
+
+        ``each`` sees every record in order (a programme counts every frame's reps).
+        """
         newest = None
         while True:
             try:
@@ -566,6 +602,8 @@ class LiveController:
             except queue.Empty:
                 break
             newest = rec
+            if each is not None:
+                each(rec)
             self._fps_window.append(rec.wall)
             self.latency_s = rec.latency_s if self.latency_s == 0 else (
                 0.8 * self.latency_s + 0.2 * rec.latency_s)

@@ -12,7 +12,15 @@ from pathlib import Path
 import streamlit as st
 
 from posture_app import ui
-from posture_app.pages import history, lift_lab, live_coach, review, settings
+from posture_app.pages import (
+    history,
+    lift_lab,
+    live_coach,
+    programme,
+    programme_today,
+    review,
+    settings,
+)
 from posture_app.services import History, data_dir
 
 log = logging.getLogger("posture_app")
@@ -131,6 +139,8 @@ def run() -> None:
             st.Page(home, title="Posture coach", url_path="home", default=True,
                     visibility="hidden"),
             live,
+            st.Page(programme_today.page, title="Today's programme",
+                    icon=":material/exercise:", url_path="today"),
             st.Page(review.page, title="Review a recording", icon=":material/movie:",
                     url_path="review"),
         ],
@@ -141,6 +151,8 @@ def run() -> None:
         "Clinic": [
             st.Page(lift_lab.page, title="Lift lab", icon=":material/fitness_center:",
                     url_path="lift-lab"),
+            st.Page(programme.page, title="Programme", icon=":material/assignment:",
+                    url_path="programme"),
         ],
         "App": [
             st.Page(settings.page, title="Settings", icon=":material/settings:",

@@ -336,6 +336,15 @@ class ExerciseAssessor:
             cue_new=bool(shown and shown.new), framing=problem,
             view=m.view.view if m.detected else "unknown")
 
+    @property
+    def held_rom(self) -> float | None:
+        """The ROM metric on the last frame held in position (None outside a hold)."""
+        rom = self.exercise.rom
+        if rom is None or not self._held_frames:
+            return None
+        v = self._held_frames[-1].get(rom.metric)
+        return v if math.isfinite(v) else None
+
     # ----------------------------------------------------------------- finish
     def finish(self) -> SessionResult:
         """Close the hold's last pause and build the exercise section and the summary."""
