@@ -42,8 +42,9 @@ from e2e_helpers import (
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(180)]
 
 # (URL path, the page's title as its heading); "/" opens the Live coach.
-PAGES = [("/", "Live coach"), ("/live", "Live coach"), ("/review", "Review a recording"),
-         ("/history", "History"), ("/lift-lab", "Lift lab"), ("/settings", "Settings")]
+PAGES = [("/", "Live coach"), ("/live", "Live coach"), ("/today", "Today's programme"),
+         ("/review", "Review a recording"), ("/history", "History"), ("/lift-lab", "Lift lab"),
+         ("/programme", "Programme"), ("/settings", "Settings")]
 
 # Opening a page by a deep URL such as /history, Streamlit's frontend first looks for the
 # server under that path (as if the app were served at a base URL /history/) and then at
