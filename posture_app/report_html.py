@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from posture import __version__
+from posture.printable import REPORT_CSS
 from posture_app.charts import MetricBands
 from posture_app.media import data_uri
 from posture_app.records import (
@@ -41,46 +42,25 @@ from posture_app.ui import (
     status_word,
 )
 
-CSS = """
-* { box-sizing: border-box; }
-body { font-family: "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif; color: #1f2933;
-  margin: 0; background: #ffffff; }
-main { max-width: 860px; margin: 0 auto; padding: 28px 32px 40px; }
-h1 { font-size: 24px; color: #134e4a; margin: 0 0 4px; }
-h2 { font-size: 17px; color: #134e4a; margin: 26px 0 8px; border-bottom: 2px solid #d7e7e4;
-  padding-bottom: 4px; }
-.sub { color: #475569; margin: 0 0 14px; font-size: 14px; }
+CSS = REPORT_CSS + """
 .headline { font-size: 16px; font-weight: 600; margin: 12px 0; }
-.tiles { display: flex; gap: 10px; flex-wrap: wrap; }
-.tile { flex: 1 1 120px; background: #f0f5f4; border-radius: 10px; padding: 8px 12px; }
-.tile .l { font-size: 12px; color: #475569; }
-.tile .v { font-size: 20px; font-weight: 650; color: #134e4a; }
 .bar { display: flex; height: 26px; border-radius: 8px; overflow: hidden; margin: 6px 0;
   border: 1px solid #dbe5e3; }
 .bar div { color: #fff; font-size: 12px; font-weight: 650; display: flex; align-items: center;
   justify-content: center; white-space: nowrap; overflow: hidden;
   -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-table { width: 100%; border-collapse: collapse; font-size: 13px; margin: 4px 0 8px; }
-th { text-align: left; background: #f0f5f4; color: #134e4a; padding: 6px 8px; }
-td { padding: 5px 8px; border-bottom: 1px solid #e5eeec; vertical-align: top; }
 .frames { display: flex; flex-wrap: wrap; gap: 10px; }
 .frames figure { margin: 0; width: calc(50% - 5px); }
 .frames img { width: 100%; border-radius: 8px; border: 1px solid #dbe5e3; }
 .frames figcaption { font-size: 12px; color: #475569; margin-top: 2px; }
-.chart { margin: 6px 0 12px; }
 .chart .t { font-size: 13px; font-weight: 600; color: #134e4a; }
 .note { font-size: 12px; color: #64748b; margin-top: 22px; line-height: 1.45; }
 .score { background: #f0f5f4; border-left: 4px solid #0f766e; border-radius: 8px;
   padding: 8px 12px; margin: 10px 0; font-size: 13px; line-height: 1.45; }
 .score b { color: #134e4a; }
-.hint { font-size: 12px; color: #64748b; }
-.notes { white-space: pre-wrap; border: 1px solid #dbe5e3; border-radius: 8px; padding: 8px 12px;
-  min-height: 60px; font-size: 14px; }
-.patient { font-size: 15px; margin: 0 0 6px; }
 dl.details { display: grid; grid-template-columns: max-content 1fr; gap: 3px 14px;
   font-size: 12px; margin: 4px 0; }
 dl.details dt { color: #475569; } dl.details dd { margin: 0; }
-svg text { font-family: inherit; }
 @media print {
   main { padding: 0; max-width: none; }
   h2 { break-after: avoid; }
