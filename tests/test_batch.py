@@ -156,8 +156,10 @@ def test_store_migrates_v1_to_batch_table_and_keeps_sessions(tmp_path: Path) -> 
         assert item["faults"] == {"rounded_back": 2} and item["file"] == "a.mp4"
         store.delete_all()
         assert store.list_batch_items() == []
+    from posture.store import SCHEMA_VERSION
+
     con = sqlite3.connect(db)
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION  # migrated on
     con.close()
 
 
