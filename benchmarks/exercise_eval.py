@@ -222,7 +222,7 @@ def summarise(rows: list[dict[str, Any]]) -> str:
              "| exercise | clips | reps exact | hold error (s) | ROM MAE side (°) | "
              "ROM MAE oblique (°) | fault recall | specificity | drive/ROM metric MAE (°) |",
              "|---|---|---|---|---|---|---|---|---|"]
-    tot = defaultdict(float)
+    tot: defaultdict[str, float] = defaultdict(float)
     all_side, all_obl, hold_errs = [], [], []
     for key in sorted(by):
         rs = by[key]
@@ -278,10 +278,10 @@ def summarise(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         if "honest" in r:
             continue
-        reps = f"{r['reps']} ({r['true_reps']}; scripted {r['scripted_reps']})" \
+        reps_txt = f"{r['reps']} ({r['true_reps']}; scripted {r['scripted_reps']})" \
             if r["kind"] == "reps" else "–"
         hold = f"{r['hold_s']} ({r['true_hold_s']})" if r["kind"] == "hold" else "–"
-        lines.append(f"| {r['clip']} | {reps} | {hold} | "
+        lines.append(f"| {r['clip']} | {reps_txt} | {hold} | "
                      f"{', '.join(str(e) for e in r['rom_errors']) or '–'} | "
                      f"{r['faults_seen'] or '–'} | {r['true_faults'] or '–'} |")
     return "\n".join(lines) + "\n"
