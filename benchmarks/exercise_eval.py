@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -46,6 +47,8 @@ INTENT_CATEGORY = {
     ("front_plank", "sag"): "body_sag",
     ("front_plank", "pike"): "body_pike",
     ("hip_hinge", "squat_not_hinge"): "squat_not_hinge",
+    ("hamstring_stretch", "knee_bent"): "knee_bent",
+    ("split_squat", "trunk_lean"): "trunk_forward_lean",
 }
 # Ground-truth joint name → MediaPipe landmark names it stands for.
 JOINTS = {
@@ -151,6 +154,7 @@ def evaluate(path: str) -> dict[str, Any]:
     row: dict[str, Any] = dict(clip=js.stem, key=key, kind=kind, intent=intent,
                                view=gt.get("view"), scripted_reps=len(ex.get("reps") or []))
     row["metric_mae"] = _metric_mae(key, frames, true_metrics(gt))
+    row["contract"] = _contract_errors(key, frames, true_metrics(gt))
     want = INTENT_CATEGORY.get((key, intent))
     from posture.exercises import get_exercise
 
@@ -196,7 +200,7 @@ def evaluate(path: str) -> dict[str, Any]:
         cats = set((est.get("faults") or {}).keys())
         if want:
             row.update(faulty_holds=1, faulty_found=int(want in cats))
-        else:
+        elif intent == "good":  # a scripted form loss without a category scores the time only
             row.update(good_holds=1, good_holds_clean=int(not cats))
     row["faults_seen"] = est.get("faults") or {}
     row["true_faults"] = truth.get("faults") or {}
@@ -206,6 +210,51 @@ def evaluate(path: str) -> dict[str, Any]:
 # ------------------------------------------------------------------ summary
 def _pct(a: int, b: int) -> str:
     return f"{a}/{b} ({100 * a / b:.0f} %)" if b else "–"
+
+
+CONTRACT = ("hip_angle_deg", "knee_angle_deg", "trunk_lean_deg", "trunk_inclination_deg",
+            "body_line_deg", "bridge_line_deg", "leg_raise_deg", "arm_raise_deg",
+            "heel_rise_deg", "front_knee_angle_deg")
+
+
+def _used_metrics(key: str) -> set[str]:
+    """The metrics an exercise's file reads (start, phases, ROM, hold band, rules, gates)."""
+    text = (REPO / "posture" / "exercises" / "library" / f"{key}.toml").read_text()
+    return set(re.findall(r'metric\s*=\s*"(\w+)"', text))
+
+
+def _contract_errors(key: str, est: list[Any], true: list[Any]) -> dict[str, list[float]]:
+    """Sum and count of per-frame |coach − truth| for the contract metrics the exercise uses.
+
+    Only those: a metric the exercise never reads can be meaningless in its posture (the
+    signed trunk lean of a body lying flat flips between +90° and −90°)."""
+    by_t = {round(m.t, 2): m for m in true}
+    out: dict[str, list[float]] = {}
+    for n in (c for c in CONTRACT if c in _used_metrics(key)):
+        errs = [abs(m.get(n) - by_t[round(m.t, 2)].get(n)) for m in est
+                if round(m.t, 2) in by_t and m.detected]
+        errs = [e for e in errs if math.isfinite(e)]
+        if errs:
+            out[n] = [float(np.sum(errs)), float(len(errs))]
+    return out
+
+
+def _contract_table(rows: list[dict[str, Any]]) -> list[str]:
+    """Per-frame MAE of the metric contract, pooled over the side-view clips."""
+    pool: defaultdict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for r in rows:
+        if str(r.get("view", "")).startswith("side"):
+            for n, (tot, cnt) in (r.get("contract") or {}).items():
+                pool[n][0] += tot
+                pool[n][1] += cnt
+    lines = ["", "**Per-frame angle MAE of the metric contract** (side-view clips pooled, "
+             "each metric over the clips whose exercise reads it, frames where the coach found "
+             "the body):", "",
+             "| metric | frames | MAE (°) |", "|---|---|---|"]
+    for n in CONTRACT:
+        tot, cnt = pool.get(n, [0.0, 0.0])
+        lines.append(f"| {n} | {int(cnt)} | {tot / cnt:.1f} |" if cnt else f"| {n} | 0 | – |")
+    return lines
 
 
 def summarise(rows: list[dict[str, Any]]) -> str:
@@ -265,6 +314,7 @@ def summarise(rows: list[dict[str, Any]]) -> str:
     overall.append(f"fault recall {_pct(int(tot['bad_hit']), int(tot['bad_n']))}")
     overall.append(f"good rep/hold specificity {_pct(int(tot['good_ok']), int(tot['good_n']))}")
     lines += ["", "**Overall:** " + "; ".join(overall) + "."]
+    lines += _contract_table(rows)
     if apart:
         lines += ["", f"**Filmed from a view the exercise is not judged in** ({len(apart)} "
                   "clips, e.g. oblique for an exercise that needs the camera side-on): said "

@@ -163,9 +163,19 @@ def wall_sit(u, o):
     sit = dict(thigh=u(86, 92), shank=u(-2, 3), pelvis_tilt=u(0, 4), spine_flex=u(-2, 2),
                arm_flex=u(0, 5))
     k.move(u(1.2, 1.5), sit, label="transition")
-    k.hold(u(10.0, 11.0), "wall_sit_good")
+    intent = o.get("intent", "good")
+    if intent == "good":
+        k.hold(u(10.0, 11.0), "wall_sit_good")
+    else:  # "too_high": the knees straighten to ~135° (out of the band) mid-hold, then back
+        high = dict(thigh=u(43, 47), shank=u(-2, 2))
+        k.hold(u(4.0, 4.5), "wall_sit_good")
+        k.move(u(0.6, 0.8), high, label="transition")
+        k.hold(u(2.5, 3.0), "wall_sit_too_high")
+        k.move(u(0.6, 0.8), {p: sit[p] for p in high}, label="transition")
+        k.hold(u(3.5, 4.0), "wall_sit_good")
     return dict(activity="exercise", anchor="stand", kb=k, props={}, sway={}, fix_stance=True,
-                exercise=_exercise("wall_sit", "hold", "good", k, hold_labels=("wall_sit_good",)))
+                exercise=_exercise("wall_sit", "hold", intent, k,
+                                   hold_labels=("wall_sit_good", "wall_sit_too_high")))
 
 
 def split_squat(u, o):
@@ -176,9 +186,15 @@ def split_squat(u, o):
     k.hold(u(1.0, 1.3), "exercise_start")
     bottom = dict(thigh_L=u(72, 78), shank_L=u(10, 14), thigh_R=-u(4, 8), shank_R=u(70, 76))
     rest = {p: base[p] for p in bottom}
-    _reps(k, "split_squat", 3, u, bottom, rest)
+    intent = o.get("intent", "good")
+    lean = None
+    if intent != "good":  # "trunk_lean": reps 2 and 3 pitch the trunk ~38° forward
+        rest["pelvis_tilt"] = base["pelvis_tilt"]
+        lean = dict(bottom, pelvis_tilt=u(36, 40))
+        bottom = dict(bottom, pelvis_tilt=base["pelvis_tilt"])
+    faults = _reps(k, "split_squat", 3, u, bottom, rest, {2, 3} if lean else None, lean)
     return dict(activity="exercise", anchor="stand", kb=k, props={}, sway={},
-                exercise=_exercise("split_squat", "reps", "good", k))
+                exercise=_exercise("split_squat", "reps", intent, k, {i: intent for i in faults}))
 
 
 def hamstring_stretch(u, o):
@@ -189,10 +205,18 @@ def hamstring_stretch(u, o):
     raise_to = u(72, 78)
     k.move(u(1.2, 1.5), {f"thigh_{near}": 90 + raise_to, f"shank_{near}": -90 - raise_to},
            label="transition")
-    k.hold(u(10.0, 11.0), "stretch_good")
+    intent = o.get("intent", "good")
+    if intent == "good":
+        k.hold(u(10.0, 11.0), "stretch_good")
+    else:  # "knee_bent": knee flexion (thigh + shank) of ~40° mid-hold, then straight again
+        k.hold(u(4.0, 4.5), "stretch_good")
+        k.move(u(0.6, 0.8), {f"shank_{near}": -90 - raise_to + u(38, 42)}, label="transition")
+        k.hold(u(2.5, 3.0), "stretch_knee_bent")
+        k.move(u(0.6, 0.8), {f"shank_{near}": -90 - raise_to}, label="transition")
+        k.hold(u(3.5, 4.0), "stretch_good")
     return dict(activity="exercise", anchor="stand", kb=k, props={}, sway={},
-                exercise=_exercise("hamstring_stretch", "hold", "good", k,
-                                   hold_labels=("stretch_good",)))
+                exercise=_exercise("hamstring_stretch", "hold", intent, k,
+                                   hold_labels=("stretch_good", "stretch_knee_bent")))
 
 
 def knee_to_chest(u, o):
@@ -263,6 +287,8 @@ NEW_LABELS = {name: dict(activity="exercise", definition=desc, check=[]) for nam
     "plank_pike": "Front plank with the hips piked above the line.",
     "wall_sit_good": "Wall sit held with the knees at about 90 degrees.",
     "stretch_good": "The stretch held in its end position.",
+    "stretch_knee_bent": "The straight-leg stretch held with the knee bent.",
+    "wall_sit_too_high": "Wall sit held too high (knees well short of 90 degrees).",
 }.items()}
 
 
@@ -286,7 +312,12 @@ def _plan():
           ("hamstring_stretch", dict(body="f_young", near="L"), "side_left"),
           ("knee_to_chest", dict(body="m_young", near="R"), "side_right"),
           ("bird_dog", dict(body="m_older_heavy"), "side_left"),
-          ("prone_press_up", dict(body="f_young"), "side_right")]
+          ("prone_press_up", dict(body="f_young"), "side_right"),
+          # Appended (so the clips above keep their names and seeds): more faults.
+          ("hamstring_stretch", dict(intent="knee_bent", body="m_older_heavy", near="R"),
+           "side_right"),
+          ("split_squat", dict(intent="trunk_lean", body="f_young"), "side_right"),
+          ("wall_sit", dict(intent="too_high", body="m_young"), "side_right")]
     return p
 
 
