@@ -229,7 +229,8 @@ class LiveSession:
         rep_count = int(getattr(a, "rep_count", 0) or 0)
         overlay = OverlayText(
             header=overlay_header(frame.t, frame.detected, frame.view.view, rep_count,
-                                  activity or "", str(getattr(a, "rep_phase", "") or "")),
+                                  activity or "", str(getattr(a, "rep_phase", "") or ""),
+                                  seen=frame.pose is not None),
             labels=overlay_labels(values, activity) if frame.detected else (),
             cue=cue.text if cue is not None else None,
             cue_status=cue.status if cue is not None else "n/a")

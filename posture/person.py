@@ -58,6 +58,13 @@ class GateConfig:
     weak_world_arm_m: float = 0.45  # shoulder→elbow→wrist
     weak_arm_visibility: float = 0.6
     max_shape_change: float = 0.2  # median relative segment-length change per frame
+    # ... at this frame rate or faster. A real body's shape changes with time, so frames
+    # further apart may change more: measured on a stooped lift (fake camera), the 99th
+    # percentile change was 0.06 at 15 frames/s, 0.20 at 7.5 and 0.36 at 5, which lost
+    # the person mid-lift on a slow machine. The allowance grows with the time between
+    # frames, up to max_shape_scale times. Defaults to calibrate.
+    shape_change_fps: float = 15.0
+    max_shape_scale: float = 3.0
     frames_to_confirm: int = 2  # consistent plausible frames before trusting
     max_gap_s: float = 0.5  # after a longer gap the person must be confirmed anew
     # Primary-person lock: MediaPipe follows one person and may hop to a bystander
@@ -226,7 +233,8 @@ class PersonGate:
             self._evidence = max(self._evidence - 1, 0)
             self._prev_lengths = None
             return GateResult(False, False, "no pose found")
-        if t - self._prev_t > cfg.max_gap_s:
+        prev_t = self._prev_t
+        if t - prev_t > cfg.max_gap_s:
             self._evidence = 0
             self._prev_lengths = None
         self._prev_t = t
@@ -234,7 +242,9 @@ class PersonGate:
         reason = implausibility(pose, cfg, lengths)
         consistent = False
         if self._prev_lengths is not None:
-            consistent = _shape_change(lengths, self._prev_lengths) < cfg.max_shape_change
+            scale = min(max((t - prev_t) * cfg.shape_change_fps, 1.0), cfg.max_shape_scale)
+            consistent = (_shape_change(lengths, self._prev_lengths)
+                          < cfg.max_shape_change * scale)
         self._prev_lengths = lengths
         tracking = self._evidence >= cfg.frames_to_confirm > 0
         if reason in SOFT_REASONS and tracking and consistent:

@@ -152,10 +152,14 @@ def overlay_labels(values: Mapping[str, float | None], activity: str | None
 
 
 def overlay_header(t: float, detected: bool, view: str, rep_count: int = 0,
-                   activity: str = "", phase: str = "") -> str:
-    """Clock, view and the count: lifts, or an exercise's reps / hold state."""
+                   activity: str = "", phase: str = "", seen: bool = False) -> str:
+    """Clock, view and the count: lifts, or an exercise's reps / hold state.
+
+    ``seen``: a skeleton was found but the person gate has not confirmed it yet (its
+    first frames, or a skeleton it doubts) — "No one in view" would be false there.
+    """
     if not detected:
-        return f"{clock_text(t)}  No one in view"
+        return f"{clock_text(t)}  {'Finding the person' if seen else 'No one in view'}"
     words = VIEW_WORDS.get(view, "")
     header = f"{clock_text(t)}  {words}" if words else clock_text(t)
     if activity == "exercise":
@@ -184,7 +188,8 @@ def overlay_text(result: FrameResult) -> OverlayText:
         header=overlay_header(result.t, result.detected, result.view.view,
                               a.rep_count if a is not None else 0,
                               a.activity if a is not None else "",
-                              a.rep_phase if a is not None else ""),
+                              a.rep_phase if a is not None else "",
+                              seen=result.pose is not None),
         labels=overlay_labels(values, activity) if result.detected else (),
         cue=a.cue if a is not None else None,
         cue_status=(a.worst if a is not None else "n/a"))

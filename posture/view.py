@@ -39,6 +39,13 @@ class ViewConfig:
     side_min: float = 60.0
     margin: float = 4.0  # hysteresis: leave a band only this far beyond its edge
     dwell_s: float = 0.3  # a new view must persist this long
+    # The yaw is read from the depth of the shoulder and hip lines, which MediaPipe
+    # estimates poorly when the trunk is bent far over (a stoop or floor lift): seen
+    # flipping a side view to "oblique" for ~0.5 s at the bottom of a lift, which cut
+    # the lift in two. While the trunk is this far from upright on the picture the
+    # current view is kept (a person does not walk round the camera mid-lift). Default
+    # to calibrate.
+    hold_bent_deg: float = 45.0
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,20 @@ def body_yaw(pose: FramePose, elevation_deg: float = float("nan")) -> tuple[floa
     return float(np.degrees(np.arccos(ratio))), dz
 
 
+def image_trunk_lean_deg(pose: FramePose) -> float:
+    """The trunk's angle from the picture's vertical (hips → shoulders), 0–180; NaN if
+    the points are missing."""
+    x = pose.image
+    sx = (x[L.LEFT_SHOULDER, 0] + x[L.RIGHT_SHOULDER, 0]) / 2
+    sy = (x[L.LEFT_SHOULDER, 1] + x[L.RIGHT_SHOULDER, 1]) / 2
+    hx = (x[L.LEFT_HIP, 0] + x[L.RIGHT_HIP, 0]) / 2
+    hy = (x[L.LEFT_HIP, 1] + x[L.RIGHT_HIP, 1]) / 2
+    dx, dy = float(sx - hx), float(hy - sy)  # y down: up the picture is +dy
+    if not (math.isfinite(dx) and math.isfinite(dy)) or (dx == 0.0 and dy == 0.0):
+        return float("nan")
+    return math.degrees(math.atan2(abs(dx), dy))
+
+
 def classify(yaw: float, current: View, config: ViewConfig = ViewConfig()) -> View:
     """Label for a yaw, keeping ``current`` while the yaw is within its margin."""
     if not np.isfinite(yaw):
@@ -153,6 +174,13 @@ class ViewTracker:
         if label == "side_left":
             label = "side_left" if near == "left" else "side_right"
         e, spread = elev.deg, elev.spread_deg
+        if (self._state.view != "unknown" and label != self._state.view
+                and image_trunk_lean_deg(pose) > self.config.hold_bent_deg):
+            # Bent far over: the yaw is unreliable, the view stays (see ViewConfig).
+            self._candidate, self._candidate_since = self._state.view, t
+            self._state = ViewState(self._state.view, self._state.near_side, yaw,
+                                    self._state.facing_away, e, spread)
+            return self._state
         if label == self._state.view or self._state.view == "unknown":
             self._candidate = label
             self._candidate_since = t

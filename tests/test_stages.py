@@ -129,6 +129,34 @@ def test_view_hysteresis_and_dwell_prevent_flicker():
     assert last == "side_left"
 
 
+def test_view_is_kept_while_bent_far_over():
+    """At the bottom of a stoop MediaPipe's shoulder/hip depths are poor: a yaw that
+    reads oblique there must not turn a side view oblique (it cut a lift in two)."""
+    tracker = ViewTracker()
+    t = 0.0
+    for _ in range(15):
+        tracker.update(make_pose(yaw=0, trunk_lean=5), t)
+        t += 1 / 30
+    assert tracker.state.view == "side_left"
+    views = []
+    for _ in range(20):  # 0.67 s bent 75° over, the yaw reading oblique (45°)
+        views.append(tracker.update(make_pose(yaw=45, trunk_lean=75), t).view)
+        t += 1 / 30
+    assert set(views) == {"side_left"}
+    for _ in range(15):  # upright and truly turned: the view follows after the dwell
+        last = tracker.update(make_pose(yaw=45, trunk_lean=5), t).view
+        t += 1 / 30
+    assert last == "oblique"
+
+
+def test_image_trunk_lean_reads_the_picture():
+    from posture.view import image_trunk_lean_deg
+
+    assert image_trunk_lean_deg(make_pose(yaw=0, trunk_lean=0)) == pytest.approx(0, abs=1)
+    assert image_trunk_lean_deg(make_pose(yaw=0, trunk_lean=70)) == pytest.approx(70, abs=1)
+    assert image_trunk_lean_deg(make_pose(yaw=180, trunk_lean=70)) == pytest.approx(70, abs=1)
+
+
 def test_classify_margins():
     assert classify(27.0, "front") == "front"  # inside the margin: stay
     assert classify(27.0, "unknown") == "oblique"
@@ -238,3 +266,21 @@ def test_frame_analyzer_chain_reports_nan_metrics_until_detected():
     assert np.isnan(records[0].raw).all()
     assert records[3].raw[METRIC_NAMES.index("trunk_inclination_deg")] == pytest.approx(15, abs=0.5)
     assert records[4].view.view == "unknown"
+
+
+def test_gate_allows_more_shape_change_between_frames_further_apart():
+    """A slow machine (5 frames/s) sees a moving body change more between frames; it
+    must not lose the person for it, while the same jump in 1/30 s is still suspect."""
+
+    def run(dt: float) -> list[bool]:
+        gate = PersonGate()
+        out = []
+        for i in range(8):
+            scale = 1.0 if i % 2 == 0 else 1.3  # every length 30 % longer, then back
+            out.append(gate.update(make_pose(t=i * dt, px_per_m=220.0 * scale), i * dt).detected)
+        return out
+
+    slow = run(0.2)
+    assert all(slow[2:])
+    fast = run(1 / 30)
+    assert not any(fast)
