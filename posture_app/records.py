@@ -313,6 +313,40 @@ def fault_words(faults: Iterable[Any]) -> str:
     return ", ".join(words) if words else "None — nice"
 
 
+# Lifting style (Schmid 2022's Stoop-Squat Index bands, report.json "style") in words.
+STYLE_WORDS: dict[str, str] = {"squat": "Squat", "mixed": "Mixed", "stoop": "Stoop",
+                               "unknown": "–"}
+# The same lift's stoop check overrides the style's words: the style bands (mixed up to
+# SSI 90) and the stoop rule's bands (caution from 70, poor from 90 by default) differ, and
+# a row must never read "Mixed" beside "Stoop lift (Adjust)".
+STOOP_CATEGORY = "stoop_lift"
+STYLE_BY_STOOP_CHECK: dict[str, str] = {"caution": "Mixed, close to a stoop",
+                                        "poor": "Stoop"}
+_LEVEL_RANK = {"ok": 0, "caution": 1, "poor": 2}
+
+
+def stoop_check(rep: Mapping[str, Any]) -> str | None:
+    """The rep's stoop check (ok / caution / poor), from its faults and checks; None when
+    it was not judged or the rep does not say (a stored rep keeps its faults only)."""
+    levels = [str(f.get("severity")) for f in rep.get("faults") or ()
+              if isinstance(f, Mapping) and f.get("category") == STOOP_CATEGORY]
+    levels += [str(c.get("status")) for c in rep.get("checks") or ()
+               if isinstance(c, Mapping) and c.get("category") == STOOP_CATEGORY]
+    levels = [s for s in levels if s in _LEVEL_RANK]
+    return max(levels, key=_LEVEL_RANK.__getitem__) if levels else None
+
+
+def style_words(rep: Mapping[str, Any]) -> str:
+    """The lift's style as every table and card shows it: the engine's style, told so
+    that it agrees with the same lift's stoop check ("Mixed, close to a stoop" beside
+    "Stoop lift (Check)"; "Stoop" beside "Stoop lift (Adjust)")."""
+    by_check = STYLE_BY_STOOP_CHECK.get(stoop_check(rep) or "")
+    if by_check:
+        return by_check
+    style = str(rep.get("style") or "unknown")
+    return STYLE_WORDS.get(style, style.replace("_", " ").capitalize())
+
+
 def rep_status(rep: Mapping[str, Any]) -> str:
     if rep.get("verdict") == "not_judged":
         return "n/a"
@@ -337,7 +371,7 @@ def reps_frame(reps: Iterable[Mapping[str, Any]],
             "Rep": idx,
             # A rep is dated by its lowest point: that is the moment the charts mark.
             "At": fmt_clock(finite(r.get("bottom_s"))),
-            "Style": str(r.get("style") or "–").capitalize(),
+            "Style": style_words(r),
             LIFT_SCORE_COLUMN: finite(r.get("score")),
             "Form": status_label(rep_status(r)),
             "Notes": rep_notes(r),
@@ -355,6 +389,30 @@ def reps_frame(reps: Iterable[Mapping[str, Any]],
             row["Lifting index"] = f"{float(niosh['li']):.2f}"
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+STOOP_INDEX_COLUMN = "Stoop index (0 squat – 100 stoop)"
+HIP_COLUMN = "Hip angle, most bent (180° = straight)"
+# The patient's rep table: the verdicts, in a width that fits beside the sidebar at 1400 px.
+REP_COLUMNS: tuple[str, ...] = ("Rep", "At", LIFT_SCORE_COLUMN, "Form", "Notes", "Style",
+                                "Sure")
+# The therapist's table of the same lifts: the style with the stoop index it comes from,
+# the angles and the lifting index.
+REP_DETAIL_COLUMNS: tuple[str, ...] = ("Rep", "At", "Style", STOOP_INDEX_COLUMN, TRUNK_COLUMN,
+                                       KNEE_COLUMN, HIP_COLUMN, "Lifting index")
+
+
+def rep_detail_frame(reps: Iterable[Mapping[str, Any]],
+                     li_by_rep: Mapping[int, tuple[float, str]] | None = None) -> pd.DataFrame:
+    """The therapist's columns of the rep table (``REP_DETAIL_COLUMNS`` that have data)."""
+    rows = list(reps)
+    df = reps_frame(rows, li_by_rep)
+    if df.empty:
+        return df
+    metrics = [r.get("metrics") or {} for r in rows]
+    df[STOOP_INDEX_COLUMN] = [finite(m.get("stoop_squat_index")) for m in metrics]
+    df[HIP_COLUMN] = [finite(m.get("min_hip_angle_deg")) for m in metrics]
+    return df[[c for c in REP_DETAIL_COLUMNS if c in df.columns]]
 
 
 # ------------------------------------------------------------------------------ one truth

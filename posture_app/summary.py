@@ -16,15 +16,21 @@ from typing import Any
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
+from posture.activities.lifting import SQUAT_MAX_SSI, STOOP_MIN_SSI
 from posture_app.charts import angle_chart, chart_title
 from posture_app.records import (
+    HIP_COLUMN,
     KNEE_COLUMN,
     LIFT_SCORE_COLUMN,
+    REP_COLUMNS,
+    STOOP_INDEX_COLUMN,
+    STYLE_BY_STOOP_CHECK,
     TRUNK_COLUMN,
     SessionPayload,
     events_frame,
     finite,
     metric_hint,
+    rep_detail_frame,
     reps_frame,
 )
 from posture_app.session_text import (
@@ -121,13 +127,9 @@ def render_summary(payload: SessionPayload, *, series: Sequence[Mapping[str, Any
         st.markdown("##### Reps — each lift or squat")
         st.caption("Sure: how likely each verdict is right, from the measured accuracy of the "
                    "angles in this camera view and how clearly the body was seen. At: the "
-                   "lowest point of the lift. Lift score: 100 = no fault seen.")
-        st.dataframe(reps_frame(payload.reps), hide_index=True, width="stretch",
-                     column_config={
-                         LIFT_SCORE_COLUMN: st.column_config.ProgressColumn(
-                             LIFT_SCORE_COLUMN, min_value=0, max_value=100, format="%d"),
-                         TRUNK_COLUMN: st.column_config.NumberColumn(format="%.0f"),
-                         KNEE_COLUMN: st.column_config.NumberColumn(format="%.0f")})
+                   "lowest point of the lift. Lift score: 100 = no fault seen. The angles of "
+                   "each lift are under *Details for your therapist*.")
+        render_reps_table(payload.reps)
     gaps = not_judged_rows(payload.summary)
     if gaps:
         st.markdown("##### Not judged")
@@ -144,11 +146,73 @@ def render_summary(payload: SessionPayload, *, series: Sequence[Mapping[str, Any
                    "is judged as a whole by its own checks (the Reps table).")
     with st.expander("Details for your therapist", icon=":material/stethoscope:"):
         st.markdown("\n".join(f"- **{a}:** {b}" for a, b in therapist_rows(payload)))
+        if payload.reps and show_reps:
+            st.markdown("**Each lift, measured**")
+            st.caption(STYLE_CAPTION)
+            render_rep_details(payload.reps)
         if therapist_extra is not None:
             therapist_extra()
     if report and not details_only:
         report_download(payload, key=key, series=series, profile=profile,
                         calibration=calibration, source=source or SOURCE_BY_KEY.get(key, ""))
+
+
+# ------------------------------------------------------------------------------ reps
+# Widths (px) that keep the rep tables inside the page beside the sidebar at 1400 px
+# (about 900 px of content; the therapist's table sits in an expander, a little less):
+# column -> (shown label, width, help).
+REP_LAYOUT: dict[str, tuple[str, int, str | None]] = {
+    "Rep": ("Rep", 44, None),
+    "At": ("At", 56, "The lowest point of the lift"),
+    LIFT_SCORE_COLUMN: (LIFT_SCORE_COLUMN, 110, "100 = no fault seen"),
+    "Form": ("Form", 80, None),
+    "Notes": ("Notes", 400, None),
+    "Style": ("Style", 150, "Squat, mixed or stoop, as the lift's own stoop check judged it"),
+    "Sure": ("Sure", 56, "How likely the verdict is right"),
+    STOOP_INDEX_COLUMN: ("Stoop index", 96, "0 = squat (knees bend), 100 = stoop (back "
+                                            f"bends); squat below {SQUAT_MAX_SSI:.0f}, "
+                                            f"stoop above {STOOP_MIN_SSI:.0f}"),
+    TRUNK_COLUMN: ("Trunk lean, most (°)", 130, "Degrees from upright"),
+    KNEE_COLUMN: ("Knee, most bent (°)", 124, "180° = straight"),
+    HIP_COLUMN: ("Hip, most bent (°)", 120, "180° = straight"),
+    "Lifting index": ("Lifting index", 110, "Revised NIOSH lifting equation"),
+}
+ANGLE_COLUMNS = (STOOP_INDEX_COLUMN, TRUNK_COLUMN, KNEE_COLUMN, HIP_COLUMN)
+STYLE_CAPTION = (f"Style: squat (stoop index below {SQUAT_MAX_SSI:.0f}), mixed, or stoop "
+                 f"(above {STOOP_MIN_SSI:.0f}; Schmid 2022). A lift the stoop check flags "
+                 f"reads “{STYLE_BY_STOOP_CHECK['caution']}” (check) or "
+                 f"“{STYLE_BY_STOOP_CHECK['poor']}” (adjust), as its notes do. Angles at the "
+                 "lowest point of the lift.")
+
+
+def _rep_column_config(columns: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for c in columns:
+        label, width, why = REP_LAYOUT.get(c, (c, 100, None))
+        if c == LIFT_SCORE_COLUMN:
+            out[c] = st.column_config.ProgressColumn(label, min_value=0, max_value=100,
+                                                     format="%d", width=width, help=why)
+        elif c in ANGLE_COLUMNS or c == "Rep":
+            out[c] = st.column_config.NumberColumn(label, format="%.0f" if c != "Rep" else None,
+                                                   width=width, help=why)
+        else:
+            out[c] = st.column_config.TextColumn(label, width=width, help=why)
+    return out
+
+
+def render_reps_table(reps: Sequence[Mapping[str, Any]]) -> None:
+    """The patient's rep table: the verdict of each lift, no sideways scrolling."""
+    df = reps_frame(reps)
+    shown = [c for c in REP_COLUMNS if c in df.columns]
+    st.dataframe(df[shown], hide_index=True, width="stretch",
+                 column_config=_rep_column_config(shown))
+
+
+def render_rep_details(reps: Sequence[Mapping[str, Any]]) -> None:
+    """The therapist's table of the same lifts: stoop index, angles, lifting index."""
+    df = rep_detail_frame(reps)
+    st.dataframe(df, hide_index=True, width="stretch",
+                 column_config=_rep_column_config(list(df.columns)))
 
 
 # ------------------------------------------------------------------------------ report

@@ -38,10 +38,12 @@ from posture_app.media import clip_mp4, tagged
 from posture_app.records import (
     CATEGORY_LABELS,
     REP_METRIC_LABELS,
+    STYLE_WORDS,
     SessionPayload,
     finite,
     rep_notes,
     rep_status,
+    style_words,
 )
 from posture_app.services import effective_profile, load_rules, load_settings, user_height
 from posture_app.summary import render_summary
@@ -93,27 +95,48 @@ LAB_CSS = """<style>
 .lab-reps-title { font-size: 1.15rem; font-weight: 650; color: #134e4a; margin: .6rem 0 .3rem 0; }
 .lab-reps { font-size: 1rem; }
 .lab-reps th { padding: .2rem .35rem; text-align: left; }
+.lab-reps td { vertical-align: top; }
+.lab-reps td.lab-n, .lab-reps td.lab-score, .lab-reps td.lab-li { width: 1%;
+  white-space: nowrap; }
+.lab-reps td.lab-score .value { font-size: 1.35rem; font-weight: 650; line-height: 1.15;
+  font-variant-numeric: tabular-nums; }
+.lab-reps td.lab-li { font-variant-numeric: tabular-nums; }
+.lab-reps .lab-fault { white-space: nowrap; }
 .lab-reps .lab-detail { color: #64748b; font-size: .85em; margin-top: .1rem; }
 .lab-legend { margin-top: .45rem; }
 </style>"""
-# "Big screen": the sidebar and header go, the page uses the whole width, the video takes
-# as much of it as the screen's height allows (4:3 camera), and the cue, the tiles and the
-# rep table are set in large type beside it.
+# "Big screen" (a clinic's 1920x1080 screen): the sidebar and header go, the page uses the
+# whole width; the video column is as wide as a 4:3 video of the screen's height, but at
+# most 60 % of it, so the cue, the tiles and the newest lifts fit beside it in large type
+# without scrolling. The lifting task moves under the video (``page``).
 BIG_SCREEN_CSS = """<style>
 section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
 header[data-testid="stHeader"], .posture-header { display: none !important; }
-.block-container { max-width: none !important; padding: .8rem 1.6rem 2rem 1.6rem !important; }
-.st-key-lab_video { max-width: calc((100vh - 6.5rem) * 4 / 3); margin: 0 auto; }
+.block-container { max-width: none !important; padding: .5rem 1.6rem 2rem 1.6rem !important; }
+.st-key-lab_task_top { display: none !important; }
+div[data-testid="stColumn"]:has(.st-key-lab_video) {
+  flex: 0 1 min(calc((100vh - 7.5rem) * 4 / 3), 60%) !important; width: auto !important;
+  min-width: 0 !important; }
+div[data-testid="stColumn"]:has(.st-key-lab_panel) { flex: 1 1 0 !important;
+  width: auto !important; min-width: 0 !important; }
+.st-key-lab_video { max-width: calc((100vh - 7.5rem) * 4 / 3); margin: 0 auto; }
 .st-key-lab_video iframe { width: 100% !important; }
-.st-key-lab_panel .posture-cue .cue-label { font-size: 1.15rem; }
-.st-key-lab_panel .posture-cue.big .cue-text { font-size: clamp(2.4rem, 3.2vw, 4.4rem); }
-.st-key-lab_panel .lab-cue .lab-tip { font-size: clamp(1.5rem, 1.8vw, 2.4rem); }
-.st-key-lab_panel .posture-stat .label { font-size: 1.1rem; }
-.st-key-lab_panel .posture-stat .value { font-size: clamp(2rem, 2.6vw, 3.4rem); }
-.st-key-lab_panel .lab-reps-title { font-size: 1.6rem; }
-.st-key-lab_panel .lab-reps { font-size: 1.35rem !important; }
-.st-key-lab_panel .lab-reps td.value { font-size: 2rem; }
-.st-key-lab_panel .posture-pill { font-size: 1.15rem; }
+.st-key-lab_panel { gap: .55rem; }
+.st-key-lab_panel .posture-cue { padding: .8rem 1.1rem; margin: 0 0 .3rem 0; }
+.st-key-lab_panel .posture-cue .cue-label { font-size: 1.05rem; }
+.st-key-lab_panel .posture-cue.big .cue-text { font-size: clamp(2rem, 2.6vw, 3.6rem);
+  line-height: 1.15; }
+.st-key-lab_panel .lab-cue .lab-tip { font-size: clamp(1.3rem, 1.45vw, 2rem); }
+.st-key-lab_panel .lab-stats { margin: 0; }
+.st-key-lab_panel .posture-stat { padding: .45rem .9rem; }
+.st-key-lab_panel .posture-stat .label { font-size: 1.05rem; }
+.st-key-lab_panel .posture-stat .value { font-size: clamp(1.8rem, 2.2vw, 3rem);
+  line-height: 1.15; }
+.st-key-lab_panel .lab-reps-title { font-size: 1.45rem; margin: .2rem 0 .1rem 0; }
+.st-key-lab_panel .lab-reps { font-size: clamp(1.05rem, 1.15vw, 1.6rem) !important; }
+.st-key-lab_panel .lab-reps td { padding: .3rem .35rem; }
+.st-key-lab_panel .lab-reps td.lab-score .value { font-size: 1.6em; }
+.st-key-lab_panel .posture-pill { font-size: .85em; }
 </style>"""
 
 
@@ -129,7 +152,17 @@ def page() -> None:
                    "for the browser's full screen too.")
     settings = load_settings()
     ctrl = controller(CTRL_KEY)
-    task, task_inputs = _niosh_inputs()
+    # The layout first, filled below: on the big screen the lifting task goes under the
+    # video (out of the way of the cue and the table), above it otherwise. The top box is
+    # there (empty) on the big screen too: the camera keeps its place in the page, so
+    # switching the big screen on or off does not restart it.
+    task_top = st.container(key="lab_task_top")
+    video_col, panel_col = st.columns([3, 2] if big else [1, 1], gap="large")
+    with video_col:
+        video_box = st.container(key="lab_video")
+        task_box = st.container() if big else task_top
+    with task_box:
+        task, task_inputs = _niosh_inputs()
     profile_ref = effective_profile(settings)
     config = LiveConfig(activity="lifting", profile=profile_ref,
                         user_height_cm=user_height(settings), replay_s=12.0, replay_width=480,
@@ -139,10 +172,9 @@ def page() -> None:
         ctrl.set_niosh(task)
     profile = load_rules(profile_ref)
 
-    video_col, panel_col = st.columns([13, 7] if big else [5, 4], gap="large")
+    with video_box:
+        ctx = stream(ctrl, "lift-lab", config, settings, "Lift lab", PAYLOAD_KEY)
     with video_col:
-        with st.container(key="lab_video"):
-            ctx = stream(ctrl, "lift-lab", config, settings, "Lift lab", PAYLOAD_KEY)
         show_outcome(ctrl)
         playing = bool(getattr(getattr(ctx, "state", None), "playing", False))
         if not playing:
@@ -262,7 +294,8 @@ class LiftCue:
 
 def _rep_record(rep: LiveRep) -> dict[str, Any]:
     """The rep in the report-schema shape the table's words are made from."""
-    return {"faults": rep.faults, "verdict": rep.verdict, "not_judged": rep.not_judged}
+    return {"index": rep.index, "faults": rep.faults, "verdict": rep.verdict,
+            "not_judged": rep.not_judged, "style": rep.style, "confidence": rep.confidence}
 
 
 def lift_cue(rep: LiveRep, profile: Any = None) -> LiftCue:
@@ -371,16 +404,21 @@ def _li_cell(li: tuple[float, str] | None) -> str:
         return "–"
     status, word = BAND_WORDS.get(li[1], ("n/a", li[1]))
     if math.isfinite(li[0]):
-        return f"{li[0]:.2f} {pill(status, word)}"
+        return f"<div>{li[0]:.2f}</div>{pill(status, word)}"
     if math.isinf(li[0]):
-        return (f"<span title='The recommended weight limit is 0 kg: the load is too far "
-                f"in front, too low or too high, or the lifts too frequent'>&gt; 3</span> "
-                f"{pill(status, word)}")
+        return (f"<div><span title='The recommended weight limit is 0 kg: the load is too far "
+                f"in front, too low or too high, or the lifts too frequent'>&gt; 3</span>"
+                f"</div>{pill(status, word)}")
     return pill("n/a", "Not measurable")
 
 
 def _rep_table_html(reps: list[LiveRep], inputs: Mapping[str, Any]) -> str:
-    """The one lift table (newest first), as one HTML element, with its lifting-index key."""
+    """The one lift table (newest first), as one HTML element, with its lifting-index key.
+
+    The notes keep the width: the score, its verdict and how sure it is share one narrow
+    cell, the faults flow on as few lines as the width allows (a fault is never split),
+    and the lift's style (``style_words``, as every rep table says it) is one quiet line
+    under them."""
     title = '<div class="lab-reps-title">Lifts, newest first</div>'
     if not reps:
         return title + '<div class="posture-muted">No lifts yet.</div>'
@@ -388,33 +426,37 @@ def _rep_table_html(reps: list[LiveRep], inputs: Mapping[str, Any]) -> str:
     rows = []
     for r in reversed(reps[-8:]):
         d = _rep_record(r)
-        # Style and how sure the verdict is: a quiet second line under the notes, so the
-        # notes keep the width (the table sits beside the video).
-        more = [f"{r.style.capitalize()} lift" if r.style and r.style != "unknown" else "",
-                f"sure {r.confidence:.0%}" if r.confidence is not None else ""]
-        detail = " · ".join(m for m in more if m)
+        style = style_words(d)
         score = f"{r.score:.0f}" if r.score is not None else "–"
-        rows.append(f"<tr data-rep='{r.index}'><td><b>{r.index}</b></td>"
-                    f"<td class='value'>{score}</td>"
-                    f"<td>{pill(rep_status(d))}</td><td>{_notes_html(d)}"
-                    + (f'<div class="lab-detail" title="Sure: how likely the verdict is '
-                       f'right">{html.escape(detail)}</div>' if detail else "")
+        sure = (f'<div class="lab-detail" title="How likely the verdict is right">'
+                f"sure {r.confidence:.0%}</div>" if r.confidence is not None else "")
+        rows.append(f"<tr data-rep='{r.index}'><td class='lab-n'><b>{r.index}</b></td>"
+                    f"<td class='lab-score'><div class='value'>{score}</div>"
+                    f"{pill(rep_status(d))}{sure}</td>"
+                    f"<td class='lab-notes'>{_notes_html(d)}"
+                    + (f'<div class="lab-detail" title="Lifting style: squat, mixed or '
+                       f'stoop, as this lift\'s stoop check judged it">Style: '
+                       f"{html.escape(style)}</div>" if style != STYLE_WORDS["unknown"]
+                       else "")
                     + "</td>"
-                    + (f"<td>{_li_cell(lift_index(r, inputs))}</td>" if with_li else "")
+                    + (f"<td class='lab-li'>{_li_cell(lift_index(r, inputs))}</td>"
+                       if with_li else "")
                     + "</tr>")
-    head = ("<tr><th>Lift</th><th style='text-align:right'>Score</th><th>Form</th>"
-            "<th>Notes</th>" + ("<th>Lifting index</th>" if with_li else "") + "</tr>")
+    head = ("<tr><th>Lift</th><th>Score</th><th>Notes</th>"
+            + ("<th>Lifting index</th>" if with_li else "") + "</tr>")
     table = (f'<table class="posture-angles lab-reps"><thead>{head}</thead>'
              f"<tbody>{''.join(rows)}</tbody></table>")
     return title + table + (_li_legend(reps, inputs) if with_li else "")
 
 
 def _notes_html(d: Mapping[str, Any]) -> str:
-    """The row's notes (``rep_notes``, the same words as everywhere), one fault a line."""
+    """The row's notes (``rep_notes``, the same words as everywhere): faults separated as
+    in the text, each kept whole on its line."""
     notes = rep_notes(d)
     if d.get("verdict") == "not_judged" or not d.get("faults"):
         return html.escape(notes)
-    return "<br>".join(html.escape(part) for part in notes.split(", "))
+    return ", ".join(f'<span class="lab-fault">{html.escape(part)}</span>'
+                     for part in notes.split(", "))
 
 
 def _li_legend(reps: list[LiveRep], inputs: Mapping[str, Any]) -> str:
