@@ -24,6 +24,10 @@ person entirely when darkness and noise come together (luma 35 + σ 15, luma
 as missing or low-visibility poses, not as jittering ones, and landmark jitter
 is not used.
 
+A person too far away (``far_size``: spanning under a fifth of the picture) is
+the third case: there the landmarks are too coarse whatever the light, so it needs
+no second half — the frames are not judged and the cue asks to come closer.
+
 Cost: the picture is sampled only every ``sample_every_s`` of stream time (time
 is passed in), on a few full-resolution row strips — ~0.1 ms per sample on a
 640×480 frame, a few µs a frame on average. A heavily downscaled picture
@@ -45,7 +49,7 @@ import numpy as np
 from posture.landmarks import FramePose
 from posture.landmarks import PoseLandmark as L
 
-Problem = Literal["dark", "noisy"]
+Problem = Literal["dark", "noisy", "far"]
 
 #: Standard deviation of the Immerkær mask's response to unit white noise:
 #: the mask's coefficients (1 −2 1 / −2 4 −2 / 1 −2 1) have a sum of squares of 36.
@@ -88,6 +92,17 @@ class QualityConfig:
     clear_s: float = 1.0  # good for this long before it clears
     dark_cue: str = "The picture is too dark — turn on a light or face a window"
     noisy_cue: str = "The picture is too grainy — add light so the camera sees you clearly"
+    # Far: the person spans less than this share of the picture (the larger of the
+    # height and width shares of the box round the visible landmarks), smoothed like
+    # the confidence. The set-up asks for 2–3 m, where a standing adult fills about
+    # half of a webcam's picture height; below a fifth (≈ 7 m and more) the pose
+    # model's crop holds too few pixels per joint for angles worth a verdict. Seen on
+    # the labelled clips: every analysable subject spans 0.22 or more (median), the
+    # far pedestrians of OpenCV's vtest 0.15. Defaults to calibrate.
+    far_size: float = 0.2
+    far_size_clear: float = 0.25
+    far_cue: str = ("You are too far from the camera to be measured — come closer "
+                    "(about 2–3 m away)")
 
 
 @dataclass(frozen=True)
@@ -100,6 +115,7 @@ class QualityState:
     luma: float  # mean luma 0–255 of the last picture sample (NaN before the first)
     noise: float  # luma noise σ of the last picture sample (NaN before the first)
     landmark_confidence: float  # smoothed core-landmark visibility, 0–1
+    size: float = math.nan  # smoothed share of the picture the person spans (NaN: unseen)
 
 
 QUALITY_OK = QualityState(True, None, None, math.nan, math.nan, math.nan)
@@ -134,6 +150,21 @@ def picture_stats(image_rgb: np.ndarray, strips: int = 16) -> tuple[float, float
     return float(g.mean()), noise
 
 
+def person_size(pose: FramePose | None, min_visibility: float = 0.5) -> float:
+    """Share of the picture the visible landmarks span: the larger of the box's height
+    and width shares (a person lying down spans the width). NaN without a pose."""
+    if pose is None or not (pose.width > 0 and pose.height > 0):
+        return math.nan
+    seen = pose.visibility >= min_visibility
+    if int(seen.sum()) < 4:
+        return math.nan
+    x, y = pose.image[seen, 0], pose.image[seen, 1]
+    with np.errstate(invalid="ignore"):
+        share = max(float(np.nanmax(y) - np.nanmin(y)) / pose.height,
+                    float(np.nanmax(x) - np.nanmin(x)) / pose.width)
+    return share if math.isfinite(share) else math.nan
+
+
 def landmark_confidence(pose: FramePose | None) -> float:
     """Visibility of the core landmarks on their better-seen side (0 without a pose)."""
     if pose is None:
@@ -157,6 +188,7 @@ class QualityMonitor:
         self._luma = math.nan
         self._noise = math.nan
         self._confidence = math.nan
+        self._size = math.nan
         self._bad = False
         self._problem: Problem | None = None
         self._pending_since: float | None = None  # when the opposite verdict began
@@ -181,19 +213,28 @@ class QualityMonitor:
             self._luma, self._noise = picture_stats(image_rgb, c.strips)
             self._sampled_t = t
         conf = landmark_confidence(pose)
+        size = person_size(pose)
         if self._last_t is None or math.isnan(self._confidence):
             self._confidence = conf
+            alpha = 1.0
         else:
             dt = t - self._last_t
             alpha = 1.0 - math.exp(-dt / c.confidence_tau_s) if c.confidence_tau_s > 0 else 1.0
             self._confidence += alpha * (conf - self._confidence)
+        if not math.isnan(size):  # nobody seen: the size stands
+            self._size = size if math.isnan(self._size) else self._size + alpha * (
+                size - self._size)
         self._last_t = t
 
         problem = self._picture_problem()
         unreliable = self._confidence < (c.confidence_clear if self._bad else c.min_confidence)
-        bad_now = problem is not None and unreliable
+        far = self._size < (c.far_size_clear if self._bad and self._problem == "far"
+                            else c.far_size)  # NaN compares False
+        picture_bad = problem is not None and unreliable
+        bad_now = picture_bad or far
         if bad_now:
-            self._problem = problem  # while clearing, keep naming the last cause
+            # While clearing, keep naming the last cause.
+            self._problem = problem if picture_bad else "far"
         if bad_now == self._bad:
             self._pending_since = None
         else:
@@ -203,7 +244,9 @@ class QualityMonitor:
                 self._bad = bad_now
                 self._pending_since = None
         if not self._bad:
-            return QualityState(True, None, None, self._luma, self._noise, self._confidence)
+            return QualityState(True, None, None, self._luma, self._noise, self._confidence,
+                                self._size)
         cause = self._problem or "dark"  # set on entering: bad_now held then
-        cue = c.dark_cue if cause == "dark" else c.noisy_cue
-        return QualityState(False, cause, cue, self._luma, self._noise, self._confidence)
+        cue = {"dark": c.dark_cue, "noisy": c.noisy_cue, "far": c.far_cue}[cause]
+        return QualityState(False, cause, cue, self._luma, self._noise, self._confidence,
+                            self._size)

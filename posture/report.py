@@ -109,7 +109,7 @@ def csv_rows(analysis: Analysis) -> tuple[list[str], list[list[Any]]]:
         "cue",
         "rep_count",
         "rep_phase",
-        # The picture check (posture.quality): "ok", "dark" or "noisy"; on a poor
+        # The picture check (posture.quality): "ok", "dark", "noisy" or "far"; on a poor
         # picture every metric and status is empty / n/a.
         "picture",
         "luma",

@@ -351,3 +351,39 @@ def test_dark_but_clean_gym_clip_keeps_its_verdicts(shared_videos, name):
     assert len(judged) >= 0.8 * len(frames)
     session = live.finish()
     assert not any(e.cue in (CFG.dark_cue, CFG.noisy_cue) for e in session.events)
+
+
+# --------------------------------------------------------------------------- a person too far
+
+def far_pose(t: float, px_per_m: float) -> FramePose:
+    return make_pose(t=t, yaw=0, px_per_m=px_per_m)
+
+
+def test_person_size_is_the_share_of_the_picture_spanned():
+    from posture.quality import person_size
+
+    near, far = person_size(far_pose(0, 220)), person_size(far_pose(0, 40))
+    assert 0.6 < near < 0.95 and 0.1 < far < 0.2
+    assert math.isnan(person_size(None))
+    assert math.isnan(person_size(make_pose(visibility=0.1)))
+
+
+def test_a_person_too_far_away_is_not_judged_and_told_to_come_closer():
+    m = QualityMonitor()
+    states = run(m, [(t, scene(), far_pose(t, 40)) for t in times(0, 3)])
+    first_bad = next(i for i, s in enumerate(states) if not s.ok)
+    assert 0.95 <= first_bad / 10 <= 1.35  # persistence, as for a dark picture
+    assert (states[-1].problem, states[-1].cue) == ("far", CFG.far_cue)
+    # Between the enter (0.20) and clear (0.25) shares: still too far.
+    held = run(m, [(t, scene(), far_pose(t, 62)) for t in times(3, 5)])
+    assert 0.2 < held[-1].size < 0.25 and not any(s.ok for s in held)
+    back = run(m, [(t, scene(), far_pose(t, 220)) for t in times(5, 8)])
+    assert back[-1].ok and back[-1].problem is None
+
+
+def test_the_chain_gives_no_verdict_on_a_far_person():
+    analyzer = FrameAnalyzer(backend=_Backend([far_pose(t, 40) for t in times(0, 3)]))
+    records = [analyzer.update(scene(), t) for t in times(0, 3)]
+    last = records[-1]
+    assert last.detected and not last.quality.ok and last.quality.problem == "far"
+    assert np.isnan(last.raw).all()  # nothing measured, so nothing judged
