@@ -49,6 +49,10 @@ INTENT_CATEGORY = {
     ("hip_hinge", "squat_not_hinge"): "squat_not_hinge",
     ("hamstring_stretch", "knee_bent"): "knee_bent",
     ("split_squat", "trunk_lean"): "trunk_forward_lean",
+    ("heel_raise", "knees_bent"): "knee_bent",
+    ("heel_raise", "lean"): "trunk_forward_lean",
+    ("standing_back_extension", "knees_bent"): "knee_bent",
+    ("bird_dog", "leg_high"): "lumbar_overextension",
 }
 # Ground-truth joint name → MediaPipe landmark names it stands for.
 JOINTS = {

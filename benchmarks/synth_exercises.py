@@ -139,9 +139,21 @@ def heel_raise(u, o):
     k.hold(u(1.0, 1.3), "exercise_start")
     top = dict(foot=-u(27, 31), shank=u(-3, 0))
     rest = dict(foot=0.0, shank=base["shank"])
-    _reps(k, "heel_raise", 4, u, top, rest, down=(0.6, 0.8), up=(0.6, 0.8))
+    intent = o.get("intent", "good")
+    # Faults on reps 2 and 3: "knees_bent" rises with ~40° of knee flexion (thigh and
+    # shin both forward); "lean" pitches the trunk ~28° forward at the top.
+    # (Random draws only for the fault asked for: the good clip keeps its stream.)
+    fault = None
+    if intent == "knees_bent":
+        fault = dict(top, foot=-u(25, 28), thigh=u(18, 22), shank=u(18, 22))
+    elif intent == "lean":
+        fault = dict(top, pelvis_tilt=u(27, 30))
+    if fault is not None:
+        rest.update({p: base.get(p, 0.0) for p in fault if p not in rest})
+    faults = _reps(k, "heel_raise", 4, u, top, rest, {2, 3} if fault else None, fault,
+                   down=(0.6, 0.8), up=(0.6, 0.8))
     return dict(activity="exercise", anchor="stand", kb=k, props={}, sway={},
-                exercise=_exercise("heel_raise", "reps", "good", k))
+                exercise=_exercise("heel_raise", "reps", intent, k, {i: intent for i in faults}))
 
 
 def back_extension(u, o):
@@ -150,10 +162,15 @@ def back_extension(u, o):
     k = RC.KB(base)
     k.hold(u(1.0, 1.3), "exercise_start")
     ext = dict(pelvis_tilt=-u(12, 15), spine_flex=-u(10, 13), neck_flex=-u(5, 10))
-    rest = {p: base.get(p, 0.0) for p in ext}
-    _reps(k, "standing_back_extension", 3, u, ext, rest)
+    intent = o.get("intent", "good")
+    # "knees_bent": reps 2 and 3 lean back by bending the knees (~40°) instead.
+    fault = dict(ext, thigh=u(13, 17), shank=u(23, 27)) if intent == "knees_bent" else None
+    rest = {p: base.get(p, 0.0) for p in (fault or ext)}
+    faults = _reps(k, "standing_back_extension", 3, u, ext, rest, {2, 3} if fault else None,
+                   fault)
     return dict(activity="exercise", anchor="stand", kb=k, props={}, sway={},
-                exercise=_exercise("standing_back_extension", "reps", "good", k))
+                exercise=_exercise("standing_back_extension", "reps", intent, k,
+                                   {i: intent for i in faults}))
 
 
 def wall_sit(u, o):
@@ -242,14 +259,24 @@ def bird_dog(u, o):
     k.hold(u(1.2, 1.5), "exercise_start")
     rest = dict(thigh_L=0.0, shank_L=90.0, thigh_R=0.0, shank_R=90.0, arm_flex_L=0.0,
                 fore_flex_L=0.0, arm_flex_R=0.0, fore_flex_R=0.0)
+    intent = o.get("intent", "good")
+    faults = {}
     for i in range(4):
         leg, arm = ("R", "L") if i % 2 == 0 else ("L", "R")
-        reach = {f"thigh_{leg}": -u(88, 92), f"shank_{leg}": u(88, 92),
+        # "leg_high": reps 2 and 3 kick the leg ~28° above level (the lumbar spine arches).
+        high = intent == "leg_high" and i in (1, 2)
+        thigh, shank = -u(88, 92), u(88, 92)  # (drawn either way: the stream stays)
+        if high:
+            thigh = -u(116, 120)
+            shank = -thigh  # knee straight
+        reach = {f"thigh_{leg}": thigh, f"shank_{leg}": shank,
                  f"arm_flex_{arm}": u(86, 92), f"fore_flex_{arm}": u(86, 92)}
         k.rep("bird_dog", u(1.0, 1.2), u(0.6, 0.9), u(1.0, 1.2), reach, rest, kind="rep")
         k.hold(u(0.5, 0.7), "exercise_rest")
+        if high:
+            faults[i + 1] = intent
     return dict(activity="exercise", anchor="stand", kb=k, props={}, sway={},
-                exercise=_exercise("bird_dog", "reps", "good", k))
+                exercise=_exercise("bird_dog", "reps", intent, k, faults))
 
 
 def prone_press_up(u, o):
@@ -317,7 +344,11 @@ def _plan():
           ("hamstring_stretch", dict(intent="knee_bent", body="m_older_heavy", near="R"),
            "side_right"),
           ("split_squat", dict(intent="trunk_lean", body="f_young"), "side_right"),
-          ("wall_sit", dict(intent="too_high", body="m_young"), "side_right")]
+          ("wall_sit", dict(intent="too_high", body="m_young"), "side_right"),
+          ("heel_raise", dict(intent="knees_bent", body="f_young"), "side_right"),
+          ("heel_raise", dict(intent="lean", body="m_older_heavy"), "side_left"),
+          ("standing_back_extension", dict(intent="knees_bent", body="m_young"), "side_left"),
+          ("bird_dog", dict(intent="leg_high", body="f_young"), "side_right")]
     return p
 
 

@@ -81,3 +81,19 @@ def test_a_good_hold_is_timed_within_half_a_second() -> None:
     truth, est = _both(_clip("hamstring_stretch_good"))
     assert truth["hold"]["held_s"] > 8.0
     assert abs(est["hold"]["held_s"] - truth["hold"]["held_s"]) <= 0.5
+
+
+@pytest.mark.parametrize(("part", "category"), [("heel_raise_knees_bent", "knee_bent"),
+                                                ("bird_dog_leg_high", "lumbar_overextension")])
+def test_a_scripted_fault_is_flagged_on_its_own_reps(part: str, category: str) -> None:
+    """The fault on the reps that were scripted with it (2 and 3), not on the clean ones."""
+    js = _clip(part)
+    scripted = json.loads(js.read_text())["exercise"]["reps"]
+    truth, est = _both(js)
+    assert truth["faults"].get(category)  # the true angles show it
+    for rep in scripted:
+        match = min(est["reps"], key=lambda e: abs(e["peak_s"] - rep["peak_s"]))
+        if abs(match["peak_s"] - rep["peak_s"]) > 1.0:
+            continue  # a rep the start-posture check did not count (the truth neither)
+        cats = {f["category"] for f in match["faults"]}
+        assert (category in cats) == bool(rep["fault"]), (rep, match["faults"])
