@@ -102,6 +102,11 @@ class Prescription:
         return "hold" if self.hold_s is not None else "reps"
 
     @property
+    def set_count(self) -> int:
+        """Sets to do in one workout: done on "each" side, every set is done twice."""
+        return self.sets * (2 if self.side == "each" else 1)
+
+    @property
     def target(self) -> float:
         """Reps per set, or seconds per hold."""
         return float(self.hold_s if self.hold_s is not None else self.reps or 0)
@@ -140,7 +145,8 @@ class Programme:
         return self.prescriptions
 
     def sets_per_session(self) -> int:
-        return sum(p.sets for p in self.prescriptions)
+        """Sets to do in one workout (a set done on "each" side counts once per side)."""
+        return sum(p.set_count for p in self.prescriptions)
 
     def prescription(self, key: str) -> Prescription | None:
         return next((p for p in self.prescriptions if p.exercise == key), None)

@@ -9,6 +9,12 @@ person is in view and in position), when a rest is over, and what to say. It
 records one :class:`SetResult` per prescribed set (skipped and unreached sets
 included), which is what adherence is computed from.
 
+A prescription done on "each" side (``side = "each"``: "8 bird-dogs a side") is
+walked as a left set then a right set for every prescribed set, each recorded with
+its side. When the exercise assessor knows which side a rep was done on (the
+``*_side`` metrics, e.g. the reaching leg of a bird-dog), a rep on the other side
+is not counted: the runner says so instead.
+
 Counting reps and timing holds is the exercise assessor's job
 (``posture.exercises``); the runner only takes the increase of its counters
 during a set, so an assessor that is replaced between exercises (counters back
@@ -24,10 +30,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SETUP_READY_S = 2.0  # in view and framed this long before set 1 starts (default to calibrate)
+WRONG_SIDE_SHOWN_S = 3.0  # the wrong-side sentence stays on screen this long (default to calibrate)
 MAX_HOLD_STEP_S = 1.0  # a longer gap between frames never adds to a hold (a stalled camera)
 STEP_INTO_VIEW = "Step into view of the camera"
 VIEW_WORDS = {"front": "Face the camera", "side_left": "Turn side-on to the camera",
               "side_right": "Turn side-on to the camera"}
+#: The sides a prescription's ``side`` walks, in order (None: not one side).
+SIDE_SLOTS: Mapping[str, tuple[str | None, ...]] = {
+    "each": ("left", "right"), "left": ("left",), "right": ("right",)}
+WRONG_SIDE = "That was your {done} side — this set is for your {wanted} side"
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,26 @@ class PlannedExercise:
     views: frozenset[str] = frozenset()  # camera views the exercise is judged in (empty: any)
     notes: str = ""
     rom_peak: str = "max"  # "min": a smaller value is more range (wall sit, split squat, …)
+
+    @property
+    def sides(self) -> tuple[str | None, ...]:
+        """The side of each set within one prescribed set: (left, right) for "each"."""
+        return SIDE_SLOTS.get(self.side or "", (None,))
+
+    @property
+    def slots(self) -> int:
+        """Sets to do in all: every prescribed set once per side."""
+        return self.sets * len(self.sides)
+
+    def slot(self, k: int) -> tuple[int, str | None]:
+        """(set number, side) of the ``k``-th set done (1-based)."""
+        n = len(self.sides)
+        return (k - 1) // n + 1, self.sides[(k - 1) % n]
+
+    def set_words(self, k: int) -> str:
+        """'Set 1 of 2' or 'Set 1 of 2, left side' for the ``k``-th set done."""
+        number, side = self.slot(k)
+        return f"Set {number} of {self.sets}" + (f", {side} side" if side else "")
 
     def better(self, a: float | None, b: float | None) -> float | None:
         """The better of two ROM readings for this exercise (None when neither exists)."""
@@ -80,6 +111,7 @@ class ExerciseSample:
     # Form faults: of the last finished rep (reps, counted once per rep) or present now
     # (holds, counted each time one appears).
     faults: tuple[str, ...] = ()
+    rep_side: str | None = None  # the side of the last finished rep, when the assessor knows
 
 
 @dataclass(frozen=True)
@@ -100,6 +132,8 @@ class SetResult:
     started_s: float | None = None
     ended_s: float | None = None
     rom_peak: str = "max"  # which way is more range ("min" for wall sit, split squat, …)
+    side: str | None = None  # "left" / "right" for a set of one side; None: not one side
+    wrong_side_reps: int = 0  # reps done on the other side (not counted)
 
     @property
     def rom_met(self) -> bool | None:
@@ -110,14 +144,19 @@ class SetResult:
         return self.rom_deg >= self.rom_target_deg
 
     def to_dict(self) -> dict[str, Any]:
-        return {"exercise": self.exercise, "set": self.set_number, "kind": self.kind,
-                "target": self.target, "reps_done": self.reps_done,
-                "hold_s_done": None if self.hold_s_done is None else round(self.hold_s_done, 1),
-                "rom_deg": None if self.rom_deg is None else round(self.rom_deg, 1),
-                "rom_target_deg": self.rom_target_deg, "rom_met": self.rom_met,
-                "faults": dict(self.faults), "met": self.met, "skipped": self.skipped,
-                "started_s": None if self.started_s is None else round(self.started_s, 2),
-                "ended_s": None if self.ended_s is None else round(self.ended_s, 2)}
+        out: dict[str, Any] = {
+            "exercise": self.exercise, "set": self.set_number, "kind": self.kind,
+            "target": self.target, "reps_done": self.reps_done,
+            "hold_s_done": None if self.hold_s_done is None else round(self.hold_s_done, 1),
+            "rom_deg": None if self.rom_deg is None else round(self.rom_deg, 1),
+            "rom_target_deg": self.rom_target_deg, "rom_met": self.rom_met,
+            "faults": dict(self.faults), "met": self.met, "skipped": self.skipped,
+            "started_s": None if self.started_s is None else round(self.started_s, 2),
+            "ended_s": None if self.ended_s is None else round(self.ended_s, 2),
+            "side": self.side}
+        if self.wrong_side_reps:
+            out["wrong_side_reps"] = self.wrong_side_reps
+        return out
 
 
 @dataclass(frozen=True)
@@ -128,12 +167,20 @@ class ExerciseSummary:
     title: str
     kind: str
     sets_done: int  # sets whose target was reached
-    sets: int
+    sets: int  # sets to do (every prescribed set once per side)
     done: float  # reps, or hold seconds, over all sets
-    prescribed: float  # sets × target
+    prescribed: float  # sets (per side) × target
     rom_best_deg: float | None
     rom_target_deg: float | None
     tips: tuple[str, ...]  # the most frequent form faults, most frequent first
+    by_side: tuple[tuple[str, int, int], ...] = ()  # (side, sets met, sets) per side
+
+    def sets_text(self) -> str:
+        """'3 of 4' or '3 of 4 (left 2 of 2, right 1 of 2)'."""
+        text = f"{self.sets_done} of {self.sets}"
+        if self.by_side:
+            text += " (" + ", ".join(f"{s} {m} of {n}" for s, m, n in self.by_side) + ")"
+        return text
 
 
 @dataclass(frozen=True)
@@ -153,6 +200,7 @@ class RunnerState:
     paused: bool = False  # a hold whose timer is paused (out of view or out of position)
     rest_left_s: float = 0.0
     next_title: str | None = None  # the next exercise, during the rest before it
+    side: str | None = None  # the side of this set (a prescription done on each side)
 
 
 @dataclass
@@ -162,6 +210,7 @@ class _SetTally:
     hold_s: float = 0.0
     rom: float | None = None
     faults: Counter[str] = field(default_factory=Counter)
+    wrong_side: int = 0
 
 
 class ProgrammeRunner:
@@ -174,7 +223,7 @@ class ProgrammeRunner:
         self.results: list[SetResult] = []
         self.phase = "setup" if self.plan else "done"
         self.index = 0
-        self.set_number = 1
+        self.slot = 1  # the set being done within the exercise, sides counted apart
         self.t = 0.0
         self._say: str | None = None
         self._say_seq = 0
@@ -186,6 +235,7 @@ class ProgrammeRunner:
         self._last_t: float | None = None
         self._paused = False
         self._cue: str | None = None
+        self._side_note: tuple[str, float] | None = None  # (sentence, shown until t)
         self._camera: str | None = None
         if self.plan:
             self._announce(self._setup_words())
@@ -200,6 +250,17 @@ class ProgrammeRunner:
     @property
     def finished(self) -> bool:
         return self.phase == "done"
+
+    @property
+    def set_number(self) -> int:
+        """The prescribed set being done (1-based; both sides of "each" share it)."""
+        return self.plan[self.index].slot(self.slot)[0] if self.plan else 0
+
+    @property
+    def side(self) -> str | None:
+        """The side of the set being done (None: not a set of one side)."""
+        ex = self.exercise
+        return ex.slot(self.slot)[1] if ex is not None else None
 
     def state(self) -> RunnerState:
         ex = self.exercise
@@ -216,7 +277,8 @@ class ProgrammeRunner:
             headline=self._headline(ex, done, rest_left, nxt), say=self._say,
             say_seq=self._say_seq, cue=self._cue if self.phase == "set" else None,
             camera=self._camera if self.phase in ("setup", "set") else None,
-            paused=self._paused and self.phase == "set", rest_left_s=rest_left, next_title=nxt)
+            paused=self._paused and self.phase == "set", rest_left_s=rest_left, next_title=nxt,
+            side=self.side)
 
     def _headline(self, ex: PlannedExercise | None, done: float, rest_left: float,
                   nxt: str | None) -> str:
@@ -225,9 +287,11 @@ class ProgrammeRunner:
         if self.phase == "setup":
             return ex.setup_cue or f"Get ready for {ex.title.lower()}"
         if self.phase == "rest":
-            tail = f" · Next: {nxt}" if nxt else f" · then set {self.set_number + 1}"
+            tail = (f" · Next: {nxt}" if nxt else
+                    f" · then {ex.set_words(self.slot + 1)[:1].lower()}"
+                    f"{ex.set_words(self.slot + 1)[1:]}")
             return f"Rest {math.ceil(rest_left - 1e-6):.0f} s{tail}"
-        head = f"Set {self.set_number} of {ex.sets}"
+        head = ex.set_words(self.slot)
         if ex.is_hold:
             return f"{head} — {done:.0f} of {ex.target:g} s"
         return f"{head} — {int(done)} of {int(ex.target)} reps"
@@ -295,6 +359,8 @@ class ProgrammeRunner:
                 if prev is None or fault not in prev.faults:
                     tally.faults[fault] += 1
         self._cue = s.cue
+        if not s.cue and self._side_note is not None and t < self._side_note[1]:
+            self._cue = self._side_note[0]  # a wrong-side rep stays said for a moment
         said = False
         if ex.is_hold:
             paused = self._camera is not None or not s.holding
@@ -307,6 +373,12 @@ class ProgrammeRunner:
                 said = True
             self._paused = paused
             tally.hold_s += hold_up
+        elif reps_up and self._wrong_side(s):
+            tally.wrong_side += reps_up
+            self._cue = WRONG_SIDE.format(done=s.rep_side, wanted=self.side)
+            self._side_note = (self._cue, t + WRONG_SIDE_SHOWN_S)
+            self._announce(self._cue)
+            said = True
         elif reps_up:
             tally.reps += reps_up
             tally.faults.update(s.faults)  # a rep's faults, once per rep
@@ -318,6 +390,10 @@ class ProgrammeRunner:
             self._complete_set(t, met=True)
         elif not said and s.cue and s.cue != (prev.cue if prev is not None else None):
             self._announce(s.cue)
+
+    def _wrong_side(self, s: ExerciseSample) -> bool:
+        """The rep just finished was on the other side than this set's (when both are known)."""
+        return self.side is not None and s.rep_side is not None and s.rep_side != self.side
 
     @staticmethod
     def _target_reached(ex: PlannedExercise, tally: _SetTally) -> bool:
@@ -359,14 +435,14 @@ class ProgrammeRunner:
         while self.phase != "done":
             if self.phase == "rest" and self._rest_leads_to_next():
                 self.index += 1
-                self.set_number = 1
+                self.slot = 1
                 self.phase = "setup"
                 continue
             self._skip_rest_of_exercise(t)
             if self.index + 1 >= len(self.plan):
                 break
             self.index += 1
-            self.set_number = 1
+            self.slot = 1
             self.phase = "setup"
         self._done()
         return self.state()
@@ -378,7 +454,8 @@ class ProgrammeRunner:
         self._tally = _SetTally(started_s=t)
         self._paused = False
         self._cue = None
-        self._announce(f"Set {self.set_number} of {ex.sets} — {ex.target_text()}")
+        self._side_note = None
+        self._announce(f"{ex.set_words(self.slot)} — {ex.target_text()}")
 
     def _complete_set(self, t: float, met: bool, skipped: bool = False) -> None:
         self._record(t, met=met, skipped=skipped)
@@ -388,19 +465,20 @@ class ProgrammeRunner:
                 ) -> None:
         ex = self.plan[self.index]
         tally = tally or self._tally or _SetTally(t)
+        number, side = ex.slot(self.slot)
         self.results.append(SetResult(
-            exercise=ex.key, set_number=self.set_number, kind=ex.kind, target=ex.target,
+            exercise=ex.key, set_number=number, kind=ex.kind, target=ex.target,
             reps_done=None if ex.is_hold else tally.reps,
             hold_s_done=tally.hold_s if ex.is_hold else None, rom_deg=tally.rom,
             rom_target_deg=ex.rom_target_deg, faults=dict(tally.faults), met=met,
             skipped=skipped, started_s=tally.started_s if self._tally is tally else None,
-            ended_s=t, rom_peak=ex.rom_peak))
+            ended_s=t, rom_peak=ex.rom_peak, side=side, wrong_side_reps=tally.wrong_side))
         self._tally = None
 
     def _advance(self, t: float, rest: bool) -> None:
         """After set k: rest then set k+1, rest then the next exercise, or done."""
         ex = self.plan[self.index]
-        last_set = self.set_number >= ex.sets
+        last_set = self.slot >= ex.slots
         last_exercise = self.index + 1 >= len(self.plan)
         if last_set and last_exercise:
             self._done()
@@ -417,7 +495,7 @@ class ProgrammeRunner:
         self._leave_rest(t, was_setup=self.phase == "setup")
 
     def _rest_leads_to_next(self) -> bool:
-        return self.set_number >= self.plan[self.index].sets
+        return self.slot >= self.plan[self.index].slots
 
     def _end_rest(self, t: float) -> None:
         self._leave_rest(t, was_setup=False)
@@ -426,7 +504,7 @@ class ProgrammeRunner:
         if self._rest_leads_to_next():
             self._next_exercise_setup(t)
             return
-        self.set_number += 1
+        self.slot += 1
         if was_setup:  # the camera check is still to pass
             self.phase = "setup"
             self._ready_since = None
@@ -440,8 +518,8 @@ class ProgrammeRunner:
             self._record(t, met=False, skipped=True)
         elif self.phase == "rest":
             pass  # the set before the rest is recorded already
-        for n in range(self.set_number + 1, ex.sets + 1):
-            self.set_number = n
+        for n in range(self.slot + 1, ex.slots + 1):
+            self.slot = n
             self._record(t, met=False, skipped=True, tally=_SetTally(t))
 
     def _next_exercise_setup(self, t: float) -> None:
@@ -449,7 +527,7 @@ class ProgrammeRunner:
             self._done()
             return
         self.index += 1
-        self.set_number = 1
+        self.slot = 1
         self.phase = "setup"
         self._ready_since = None
         self._tally = None
@@ -462,7 +540,8 @@ class ProgrammeRunner:
 
     def _setup_words(self) -> str:
         ex = self.plan[self.index]
-        words = f"{ex.title}"
+        side = ex.slot(self.slot)[1]
+        words = f"{ex.title}" + (f", {side} side" if side else "")
         if ex.setup_cue:
             words += f". {ex.setup_cue}"
         return words
@@ -487,17 +566,19 @@ class ProgrammeRunner:
             faults: Counter[str] = Counter()
             for r in rows:
                 faults.update(r.faults)
+            by_side = tuple((side, sum(r.met for r in rows if r.side == side), ex.sets)
+                            for side in ex.sides if side is not None)
             out.append(ExerciseSummary(
                 key=ex.key, title=ex.title, kind=ex.kind, sets_done=sum(r.met for r in rows),
-                sets=ex.sets, done=float(done), prescribed=float(ex.sets * ex.target),
+                sets=ex.slots, done=float(done), prescribed=float(ex.slots * ex.target),
                 rom_best_deg=(min(roms) if ex.rom_peak == "min" else max(roms)) if roms else None,
                 rom_target_deg=ex.rom_target_deg,
-                tips=tuple(f for f, _ in faults.most_common(3))))
+                tips=tuple(f for f, _ in faults.most_common(3)), by_side=by_side))
         return tuple(out)
 
     def adherence(self) -> float:
-        """Share of prescribed sets whose target was reached (0–1)."""
-        total = sum(ex.sets for ex in self.plan)
+        """Share of prescribed sets whose target was reached (0–1); each side is a set."""
+        total = sum(ex.slots for ex in self.plan)
         return sum(r.met for r in self.results) / total if total else 0.0
 
 
@@ -570,6 +651,7 @@ def sample_from_assessor(assessor: Any, a: Any) -> ExerciseSample:
     rules = tuple(getattr(ex, "rules", ()) or ())
     status = dict(getattr(a, "status", {}) or {})
     timer = getattr(assessor, "timer", None)
+    rep_side = None
     if getattr(ex, "kind", "reps") == "hold":
         faults = tuple(r.category for r in rules if status.get(r.id) in ("caution", "poor"))
         rom = (_float_or_none(getattr(assessor, "held_rom", None))
@@ -577,12 +659,15 @@ def sample_from_assessor(assessor: Any, a: Any) -> ExerciseSample:
     else:
         faults = tuple(str(f.get("category", "")) for f in getattr(last, "faults", ()) or ())
         rom = _float_or_none(getattr(last, "rom_deg", None))
+        side = getattr(last, "side", None)
+        rep_side = str(side) if side in ("left", "right") else None
     view = str(getattr(a, "view", "unknown") or "unknown")
     return ExerciseSample(
         detected=view != "unknown", view=view, framing=getattr(a, "framing", None),
         reps=len(reps), hold_s=float(getattr(timer, "held_s", 0.0) or 0.0),
         holding=getattr(a, "rep_phase", "") == "hold", rom_deg=rom,
-        cue=_form_cue(assessor, a, {r.id for r in rules}), faults=faults)
+        cue=_form_cue(assessor, a, {r.id for r in rules}), faults=faults,
+        rep_side=rep_side)
 
 
 def _form_cue(assessor: Any, a: Any, rule_ids: set[str]) -> str | None:

@@ -47,7 +47,9 @@ EXPORT_VERSION = 1
 FULL = 0.999
 CSV_COLUMNS = ("day", "iso_week", "programme_id", "programme_title", "workout_id", "exercise",
                "set", "kind", "target", "reps_done", "hold_s_done", "rom_best_deg",
-               "rom_mean_deg", "rom_target_deg", "met", "skipped", "faults")
+               "rom_mean_deg", "rom_target_deg", "met", "skipped", "faults", "side")
+#: The sides of a set done on one side (``side`` of a stored set; None: not one side).
+SET_SIDES = ("left", "right")
 
 
 class ProgressError(PostureError, ValueError):
@@ -102,6 +104,15 @@ class ExerciseProgress:
     faults: Mapping[str, int]  # category → count over the period
     faults_by_day: tuple[tuple[date, Mapping[str, int]], ...]
     rom_peak: str = "max"  # "min": a smaller range is better (a deeper bend)
+    #: (side, sets met, sets prescribed) for a prescription done on one side or each side.
+    by_side: tuple[tuple[str, int, int], ...] = ()
+
+    def sets_text(self) -> str:
+        """'5 of 6' or '5 of 8 (left 3 of 4, right 2 of 4)'."""
+        text = f"{self.sets_met} of {self.sets_prescribed}"
+        if self.by_side:
+            text += " (" + ", ".join(f"{s} {m} of {n}" for s, m, n in self.by_side) + ")"
+        return text
 
     @property
     def unit(self) -> str:
@@ -274,12 +285,16 @@ def exercise_progress(sessions: Sequence[ProgrammeSession], programme: Programme
                    or 0.0 for _, x in rows)
         prescribed = 0.0
         sets_prescribed = 0
+        side_prescribed: Counter[str] = Counter()
         for s in sessions:
             p = _programme_of(s, programme)
             sp = p.prescription(key) if p else None
             if sp is not None:
-                prescribed += sp.sets * sp.target
-                sets_prescribed += sp.sets
+                prescribed += sp.set_count * sp.target
+                sets_prescribed += sp.set_count
+                for side in SET_SIDES:
+                    if sp.side in (side, "each"):
+                        side_prescribed[side] += sp.sets
             elif p is None:  # no copy of the programme: the sets recorded are the prescription
                 mine = [x for x in s.sets if x.get("exercise") == key]
                 sets_prescribed += len(mine)
@@ -316,7 +331,20 @@ def exercise_progress(sessions: Sequence[ProgrammeSession], programme: Programme
             sets_met=sum(1 for _, x in rows if x.get("met")), sets_prescribed=sets_prescribed,
             done=float(done), prescribed=float(prescribed), rom_target=target, rom=tuple(rom),
             faults=dict(total.most_common()), faults_by_day=tuple(faults_by_day),
-            rom_peak="min" if better is min else "max"))
+            rom_peak="min" if better is min else "max",
+            by_side=_by_side([x for _, x in rows], side_prescribed)))
+    return tuple(out)
+
+
+def _by_side(rows: Sequence[Mapping[str, Any]], prescribed: Mapping[str, int]
+             ) -> tuple[tuple[str, int, int], ...]:
+    """(side, sets met, sets prescribed) for each side that was prescribed or recorded."""
+    out = []
+    for side in SET_SIDES:
+        mine = [x for x in rows if x.get("side") == side]
+        if mine or prescribed.get(side):
+            out.append((side, sum(1 for x in mine if x.get("met")),
+                        max(prescribed.get(side, 0), len(mine))))
     return tuple(out)
 
 
@@ -349,6 +377,10 @@ def set_from_report(report: Mapping[str, Any], *, set_number: int = 1,
     counts towards a workout. ``met`` compares with ``prescription`` (reps per set or
     hold seconds); without one, a hold is met when its own target was reached and reps
     are not judged met. None when the report has no ``exercise`` section.
+
+    For a prescription done on one side or "each" side, the set's ``side`` is the side
+    the recording shows (most of its reps, or the hold's), else the prescribed one side;
+    only the reps on that side (or of no known side) count.
     """
     ex = report.get("exercise") if isinstance(report, Mapping) else None
     if not isinstance(ex, Mapping) or not ex.get("key"):
@@ -358,6 +390,9 @@ def set_from_report(report: Mapping[str, Any], *, set_number: int = 1,
     rom: Mapping[str, Any] = raw_rom if isinstance(raw_rom, Mapping) else {}
     hold: Mapping[str, Any] = raw_hold if isinstance(raw_hold, Mapping) else {}
     reps = [r for r in ex.get("reps") or () if isinstance(r, Mapping)]
+    side = report_side(ex, prescription)
+    if side is not None and kind == "reps":
+        reps = [r for r in reps if r.get("side") in (side, None)]
     target = _num(getattr(prescription, "target", None))
     if kind == "hold":
         held = _num(hold.get("held_s")) or 0.0
@@ -373,7 +408,23 @@ def set_from_report(report: Mapping[str, Any], *, set_number: int = 1,
             "rom_target_deg": rom_target if rom_target is not None else _num(rom.get("target")),
             "faults": {str(k): int(_num(v) or 0) for k, v in dict(ex.get("faults") or {}).items()
                        if _num(v)},
-            "met": bool(met), "skipped": False, "session_id": session_id}
+            "met": bool(met), "skipped": False, "session_id": session_id, "side": side}
+
+
+def report_side(section: Mapping[str, Any], prescription: Any = None) -> str | None:
+    """The side a report's ``exercise`` section counts for, when ``prescription`` is done
+    on one side or "each" side (None otherwise, or when neither says)."""
+    wanted = getattr(prescription, "side", None)
+    if wanted not in ("each", *SET_SIDES):
+        return None
+    by_side = {str(k): int(_num(v) or 0) for k, v in dict(section.get("reps_by_side") or {})
+               .items() if k in SET_SIDES}
+    hold = section.get("hold")
+    seen = max(by_side, key=lambda k: by_side[k]) if by_side and max(by_side.values()) else (
+        hold.get("side") if isinstance(hold, Mapping) else None)
+    if seen in SET_SIDES:
+        return str(seen)
+    return str(wanted) if wanted in SET_SIDES else None
 
 
 # ---------------------------------------------------------------------------- export
@@ -394,7 +445,7 @@ def export_csv(sessions: Sequence[ProgrammeSession]) -> str:
                 _cell(x.get("reps_done")), _cell(x.get("hold_s_done")), _cell(x.get("rom_deg")),
                 _cell(x.get("rom_mean_deg")), _cell(x.get("rom_target_deg")),
                 "yes" if x.get("met") else "no", "yes" if x.get("skipped") else "no",
-                _fault_text(x.get("faults") or {})])
+                _fault_text(x.get("faults") or {}), x.get("side") or ""])
     return buf.getvalue()
 
 
@@ -406,7 +457,7 @@ def _cell(v: Any) -> str:
 
 
 _SET_FIELDS = ("exercise", "set", "kind", "target", "reps_done", "hold_s_done", "rom_deg",
-               "rom_mean_deg", "rom_target_deg", "faults", "met", "skipped")
+               "rom_mean_deg", "rom_target_deg", "faults", "met", "skipped", "side")
 
 
 def export_json(sessions: Sequence[ProgrammeSession], programme: Programme | None = None, *,
@@ -421,7 +472,7 @@ def export_json(sessions: Sequence[ProgrammeSession], programme: Programme | Non
         "workouts": [{
             "day": s.day.isoformat(), "started_at": s.started_at, "duration_s": s.duration_s,
             "programme_id": s.programme_id, "programme_title": s.programme_title,
-            "sets": [{k: x.get(k) for k in _SET_FIELDS} for x in s.sets]}
+            "status": s.status, "sets": [{k: x.get(k) for k in _SET_FIELDS} for x in s.sets]}
             for s in sorted(sessions, key=lambda s: (s.day, s.started_at, s.id))],
     }
     return json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False)
@@ -495,6 +546,10 @@ def _workout(i: int, w: Any, programme: Programme | None, problems: list[str]
         if w.get(name) is not None and (v is None or v < 0):
             problems.append(f"{where}: '{name}' must be a number of seconds — got "
                             f"{w.get(name)!r}.")
+    status = w.get("status", "finished")
+    if status not in ("in_progress", "finished"):
+        problems.append(f"{where}: 'status' must be \"in_progress\" or \"finished\" — got "
+                        f"{status!r}.")
     sets = w.get("sets")
     if not isinstance(sets, list):
         problems.append(f"{where}: 'sets' must be a list of sets.")
@@ -512,7 +567,7 @@ def _workout(i: int, w: Any, programme: Programme | None, problems: list[str]
         programme_file=programme.to_dict() if programme else {}, day=day,
         started_at=started if started is not None else datetime.combine(
             day, datetime.min.time()).timestamp(),
-        duration_s=duration or 0.0, sets=tuple(clean))
+        duration_s=duration or 0.0, sets=tuple(clean), status=str(status))
 
 
 def _set(where: str, j: int, x: Any, problems: list[str]) -> dict[str, Any] | None:
@@ -544,6 +599,9 @@ def _set(where: str, j: int, x: Any, problems: list[str]) -> dict[str, Any] | No
             for k, v in faults.items()):
         problems.append(f"{at}: 'faults' must map each fault to how many times it was seen "
                         f"— got {faults!r}.")
+    if x.get("side") is not None and x.get("side") not in SET_SIDES:
+        problems.append(f"{at}: 'side' must be \"left\", \"right\" or left out — got "
+                        f"{x.get('side')!r}.")
     for name in ("met", "skipped"):
         v = x.get(name, False if name == "skipped" else None)
         if not isinstance(v, bool):
@@ -686,7 +744,7 @@ def _exercise_section(ex: ExerciseProgress, start: date | None, end: date | None
     target = "–" if ex.rom_target is None else f"{ex.rom_target:g}°"
     bests = [r.best for r in ex.rom if r.best is not None]
     best = (min if ex.rom_peak == "min" else max)(bests) if bests else None
-    rows = [("Sets with the target reached", f"{ex.sets_met} of {ex.sets_prescribed}"),
+    rows = [("Sets with the target reached", ex.sets_text()),
             ("Done" if ex.kind == "reps" else "Held",
              f"{_num_text(ex.done)} of {_num_text(ex.prescribed)} {ex.unit} "
              f"({_pct(ex.share_done)})"),
@@ -765,6 +823,6 @@ motion is measured from the camera and is an estimate, not a clinical measuremen
 __all__ = ["CSV_COLUMNS", "EXPORT_FORMAT", "EXPORT_VERSION", "ExerciseProgress",
            "ProgressError", "ProgressImport", "ProgressSummary", "RomDay", "WeekAdherence",
            "day_credits", "exercise_progress", "export_csv", "export_json", "import_progress",
-           "iso_week", "progress_report_html", "rom_directions", "session_share",
-           "set_from_report", "summarise",
+           "iso_week", "progress_report_html", "report_side", "rom_directions",
+           "session_share", "set_from_report", "summarise",
            "svg_rom", "svg_weekly_adherence", "weekly_adherence"]

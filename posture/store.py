@@ -58,6 +58,9 @@ ENV_DATA_DIR = "POSTURE_DATA_DIR"
 
 KINDS = ("live", "review")
 STATUSES = ("recording", "complete", "interrupted")
+#: A workout's status: saved as it goes, then finished (``programme_sessions.status``).
+WORKOUT_STATUSES = ("in_progress", "finished")
+SET_SIDES = ("left", "right")
 SEVERITIES = ("ok", "caution", "poor")
 
 #: Seconds a writer waits for another writer before giving up (``busy_timeout``).
@@ -190,8 +193,20 @@ CREATE INDEX programme_sets_by_session ON programme_sets (programme_session_id, 
 CREATE INDEX programme_sets_by_exercise_session ON programme_sets (session_id);
 """
 
+# v4 (additive): a workout is saved as it goes (after every set) as an 'in_progress' row,
+# updated in place and marked 'finished' at its end; one left in progress (the tab closed,
+# the computer switched off) stays a partial workout of its day.  Workouts saved before
+# v4 were saved at their end: 'finished'.  A set done on one side (a prescription done on
+# "each" side: a left set and a right set) records its side.
+_SCHEMA_V4_WORKOUT_PROGRESS = """
+ALTER TABLE programme_sessions ADD COLUMN status TEXT NOT NULL DEFAULT 'finished'
+    CHECK (status IN ('in_progress', 'finished'));
+ALTER TABLE programme_sets ADD COLUMN side TEXT CHECK (side IS NULL OR side IN ('left', 'right'));
+"""
+
 #: Script ``i`` upgrades ``user_version`` ``i`` → ``i + 1``.  Append only.
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2_BATCH, _SCHEMA_V3_PROGRAMMES)
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_V2_BATCH, _SCHEMA_V3_PROGRAMMES,
+                               _SCHEMA_V4_WORKOUT_PROGRESS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _EVENT_KEYS = ("rule", "category", "severity", "start_s", "end_s", "cue")
@@ -544,6 +559,8 @@ class ProgrammeSession:
     (category → count), ``met``, ``skipped``, ``session_id`` (its exercise session,
     if one was saved) and any extra fields the caller gave (``started_s``, …).
     ``programme_file`` is the programme as it was that day ({} if it was unknown).
+    ``status`` is "in_progress" while it is being done (saved after every set) and for a
+    workout never finished (the tab was closed), else "finished".
     """
 
     id: int
@@ -554,6 +571,11 @@ class ProgrammeSession:
     started_at: float
     duration_s: float
     sets: tuple[dict[str, Any], ...]
+    status: str = "finished"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status == "in_progress"
 
     @property
     def programme(self) -> Programme | None:
@@ -564,12 +586,13 @@ class ProgrammeSession:
         return {"id": self.id, "programme_id": self.programme_id,
                 "programme_title": self.programme_title, "programme": self.programme_file,
                 "day": self.day.isoformat(), "started_at": self.started_at,
-                "duration_s": self.duration_s, "sets": [dict(x) for x in self.sets]}
+                "duration_s": self.duration_s, "status": self.status,
+                "sets": [dict(x) for x in self.sets]}
 
 
 _SET_KEYS = ("exercise", "key", "set", "set_number", "kind", "target", "reps_done",
              "hold_s_done", "rom_deg", "rom_best_deg", "rom_mean_deg", "rom_target_deg",
-             "faults", "met", "skipped", "session_id")
+             "faults", "met", "skipped", "session_id", "side")
 
 
 def _kinds_of(data: Mapping[str, Any]) -> dict[str, str]:
@@ -622,13 +645,17 @@ def _set_row(item: Mapping[str, Any], position: int) -> tuple[Any, ...]:
     rom_best = _num(item.get("rom_best_deg", item.get("rom_deg")))
     extra = {k: v for k, v in item.items() if k not in _SET_KEYS}
     session_id = item.get("session_id")
+    side = item.get("side")
+    if side is not None and side not in SET_SIDES:
+        raise ValueError(f"Set {position + 1} of the workout has the side {side!r}; a set is "
+                         "done on the left or the right side, or on no one side.")
     return (position, exercise, number if number is not None else 1, kind,
             _num(item.get("target")), _whole_count(item.get("reps_done")),
             _num(item.get("hold_s_done")), rom_best, _num(item.get("rom_mean_deg")),
             _num(item.get("rom_target_deg")), _dumps(_faults_map(item.get("faults"))),
             int(bool(item.get("met"))), int(bool(item.get("skipped"))),
             session_id if isinstance(session_id, int) and not isinstance(session_id, bool)
-            else None, _dumps(extra) if extra else None)
+            else None, _dumps(extra) if extra else None, side)
 
 
 def _set_dict(r: sqlite3.Row) -> dict[str, Any]:
@@ -637,7 +664,8 @@ def _set_dict(r: sqlite3.Row) -> dict[str, Any]:
         "target": r["target"], "reps_done": r["reps_done"], "hold_s_done": r["hold_s_done"],
         "rom_deg": r["rom_best_deg"], "rom_mean_deg": r["rom_mean_deg"],
         "rom_target_deg": r["rom_target_deg"], "faults": _loads(r["faults_json"], {}),
-        "met": bool(r["met"]), "skipped": bool(r["skipped"]), "session_id": r["session_id"]}
+        "met": bool(r["met"]), "skipped": bool(r["skipped"]), "session_id": r["session_id"],
+        "side": r["side"]}
     out.update(_loads(r["extra_json"], {}))
     return out
 
@@ -1230,13 +1258,16 @@ class HistoryStore:
     def record_programme_session(self, programme_id: str | None, *,
                                  sets: Sequence[Mapping[str, Any]], day: date | None = None,
                                  started_at: float | None = None, duration_s: float = 0.0,
-                                 programme: Programme | None = None) -> int:
+                                 programme: Programme | None = None,
+                                 finished: bool = True) -> int:
         """Store one day's workout (one row per set, in order); returns its id.
 
         The programme is copied from the saved one (or ``programme``) so progress can be
         read after the programme is edited or deleted; an id no longer saved (deleted in
         another tab during the workout) keeps the sets with no programme link.
         ``day`` defaults to the local date of ``started_at`` (default: now).
+        ``finished=False`` saves it "in progress": the page saves the workout after its
+        first set and updates it with :meth:`update_programme_session` as it goes.
         """
         start = time.time() if started_at is None else _required_time(started_at, "started_at")
         the_day = (day or date.fromtimestamp(start)).isoformat()
@@ -1255,22 +1286,71 @@ class HistoryStore:
             if programme is not None and pid is None and conn.execute(
                     "SELECT 1 FROM programmes WHERE id = ?", (programme.id,)).fetchone():
                 pid = programme.id
-            known = {x[0] for x in conn.execute("SELECT id FROM sessions")} if any(
-                row[13] is not None for row in rows) else set()
-            rows = [(*row[:13], row[13] if row[13] in known else None, row[14]) for row in rows]
             cur = conn.execute(
                 "INSERT INTO programme_sessions (programme_id, programme_title, programme_json, "
-                "day, started_at, duration_s, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "day, started_at, duration_s, updated_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (pid, str(snapshot.get("title") or ""), _dumps(snapshot), the_day, start,
-                 duration, time.time()))
+                 duration, time.time(), "finished" if finished else "in_progress"))
             ps_id = int(cur.lastrowid or 0)
-            conn.executemany(
-                "INSERT INTO programme_sets (programme_session_id, position, exercise, "
-                "set_number, kind, target, reps_done, hold_s_done, rom_best_deg, rom_mean_deg, "
-                "rom_target_deg, faults_json, met, skipped, session_id, extra_json) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(ps_id, *row) for row in rows])
+            self._insert_sets(conn, ps_id, rows)
             return ps_id
+
+    @staticmethod
+    def _insert_sets(conn: sqlite3.Connection, ps_id: int, rows: Sequence[tuple[Any, ...]]
+                     ) -> None:
+        """The per-set rows of a workout; a link to an exercise session no longer kept is
+        dropped (the set stays)."""
+        known = {x[0] for x in conn.execute("SELECT id FROM sessions")} if any(
+            row[13] is not None for row in rows) else set()
+        conn.executemany(
+            "INSERT INTO programme_sets (programme_session_id, position, exercise, "
+            "set_number, kind, target, reps_done, hold_s_done, rom_best_deg, rom_mean_deg, "
+            "rom_target_deg, faults_json, met, skipped, session_id, extra_json, side) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(ps_id, *row[:13], row[13] if row[13] in known else None, *row[14:])
+             for row in rows])
+
+    def _workout_not_found(self, programme_session_id: int) -> StoreError:
+        return StoreError(f"Workout {programme_session_id} is no longer in the history; it may "
+                          "have been deleted on the History page.", path=self.path)
+
+    def update_programme_session(self, programme_session_id: int, *,
+                                 sets: Sequence[Mapping[str, Any]],
+                                 duration_s: float | None = None, finished: bool = False
+                                 ) -> None:
+        """Replace a workout's sets with ``sets`` (all of them, in order), in place.
+
+        What the page calls after every set (``finished=False``) and at the end
+        (``finished=True``); one transaction, so a crash keeps either the old sets or the
+        new ones. :class:`StoreError` (a sentence) when the workout was deleted meanwhile.
+        """
+        rows = [_set_row(x, i) for i, x in enumerate(sets or ())]
+        with self._transaction(write=True) as conn:
+            cur = conn.execute(
+                "UPDATE programme_sessions SET duration_s = COALESCE(?, duration_s), "
+                "updated_at = ?, status = CASE WHEN ? THEN 'finished' ELSE status END "
+                "WHERE id = ?",
+                (None if duration_s is None else _duration(duration_s), time.time(),
+                 int(finished), int(programme_session_id)))
+            if cur.rowcount == 0:
+                raise self._workout_not_found(int(programme_session_id))
+            conn.execute("DELETE FROM programme_sets WHERE programme_session_id = ?",
+                         (int(programme_session_id),))
+            self._insert_sets(conn, int(programme_session_id), rows)
+
+    def add_programme_set(self, programme_session_id: int, item: Mapping[str, Any]) -> None:
+        """Append one set to a workout (a reviewed recording counted as a set)."""
+        with self._transaction(write=True) as conn:
+            head = conn.execute("SELECT id FROM programme_sessions WHERE id = ?",
+                                (int(programme_session_id),)).fetchone()
+            if head is None:
+                raise self._workout_not_found(int(programme_session_id))
+            position = int(conn.execute(
+                "SELECT COALESCE(MAX(position) + 1, 0) FROM programme_sets "
+                "WHERE programme_session_id = ?", (int(programme_session_id),)).fetchone()[0])
+            self._insert_sets(conn, int(programme_session_id), [_set_row(item, position)])
+            conn.execute("UPDATE programme_sessions SET updated_at = ? WHERE id = ?",
+                         (time.time(), int(programme_session_id)))
 
     def programme_sessions(self, programme_id: str | None = None, since: date | None = None
                            ) -> list[ProgrammeSession]:
@@ -1307,7 +1387,7 @@ class HistoryStore:
                 programme_title=h["programme_title"] or "",
                 programme_file=snapshot if isinstance(snapshot, dict) else {}, day=day,
                 started_at=h["started_at"], duration_s=h["duration_s"],
-                sets=tuple(sets.get(h["id"], ()))))
+                sets=tuple(sets.get(h["id"], ())), status=h["status"] or "finished"))
         return out
 
     def delete_programme_session(self, programme_session_id: int) -> bool:

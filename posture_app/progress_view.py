@@ -214,6 +214,7 @@ def render() -> None:
             # Weeks run to today, so the weeks missed since the last workout show too.
             summary = summarise(sessions, programme, end=date.today())
             show_summary(summary, key="own")
+            _workouts(sessions, programme)
             _downloads(summary, sessions)
     else:
         st.info("No home programme yet. Your physiotherapist prepares one on the "
@@ -305,6 +306,37 @@ def show_summary(summary: Any, key: str = "own") -> None:
             st.caption("No form faults recorded.")
 
 
+PART_WAY = "Not finished — saved part-way"
+
+
+def workout_rows(sessions: Sequence[Any], programme: Any = None) -> list[dict[str, Any]]:
+    """One row per workout, newest first: its day, the sets met of those prescribed, and
+    whether it was finished (a workout saved part-way counts as the share of its sets)."""
+    from posture.progress import session_share
+
+    out = []
+    for w in sorted(sessions, key=lambda w: (w.day, w.started_at, w.id), reverse=True):
+        p = w.programme or programme
+        total = p.sets_per_session() if p is not None else len(w.sets)
+        met = sum(1 for x in w.sets if x.get("met"))
+        out.append({"Day": f"{w.day:%a %d %b %Y}", "Sets done": f"{met} of {total}",
+                    "Counts as": f"{100 * session_share(w, programme):.0f} % of a workout",
+                    "Status": PART_WAY if getattr(w, "in_progress", False) else "Finished"})
+    return out
+
+
+def _workouts(sessions: Sequence[Any], programme: Any) -> None:
+    rows = workout_rows(sessions, programme)
+    if not rows:
+        return
+    st.markdown("##### Workouts")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if any(r["Status"] == PART_WAY for r in rows):
+        st.caption("A workout is saved after every set. One not finished (the page was "
+                   "closed, or the computer switched off) stays as a partial workout of "
+                   "its day.")
+
+
 def _count(v: float) -> str:
     return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"
 
@@ -312,7 +344,8 @@ def _count(v: float) -> str:
 def _work_row(ex: Any) -> dict[str, Any]:
     unit = "s held" if ex.kind == "hold" else "reps"
     return {"Exercise": ex.title,
-            "Sets done": f"{ex.sets_met} of {ex.sets_prescribed}",
+            "Sets done": ex.sets_text() if hasattr(ex, "sets_text")
+            else f"{ex.sets_met} of {ex.sets_prescribed}",
             "Done": f"{ex.done:.0f} {unit}",
             "Prescribed": f"{ex.prescribed:.0f} {unit}",
             "Share": f"{100 * ex.share_done:.0f} %" if ex.share_done is not None else "–"}

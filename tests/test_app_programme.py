@@ -61,6 +61,7 @@ def test_review_counts_the_reps_of_a_chosen_exercise():
 
     rows = store().list_sessions()
     assert [r.activity for r in rows] == ["exercise"] and score_cells(rows[0]) == ("", "")
+    assert not _add_button(at)  # no active programme: nothing to add the clip to
 
 
 def test_review_of_the_wrong_exercise_says_the_start_position_was_not_seen():
@@ -399,3 +400,111 @@ def test_the_worked_example_programme_opens_for_editing():
     assert saved is not None
     assert [(p.exercise, p.sets, p.reps, p.hold_s) for p in saved.prescriptions] == \
         [(p.exercise, p.sets, p.reps, p.hold_s) for p in expected.prescriptions]
+
+
+def test_history_shows_sides_and_a_workout_left_part_way():
+    """A bird-dog done on each side, and a workout saved part-way (the tab was closed)."""
+    from datetime import date, datetime, timedelta
+
+    from posture.programme import load_programme
+
+    monday = date.today() - timedelta(days=date.today().weekday())
+    programme = load_programme({
+        "title": "Bird-dogs a side", "times_per_week": 2, "created": monday.isoformat(),
+        "exercises": [{"exercise": "bird_dog", "sets": 1, "reps": 8, "side": "each"},
+                      {"exercise": "front_plank", "sets": 1, "hold_s": 30}]})
+    s = store()
+    saved = s.save_programme(programme, active=True)
+
+    def dog(side, met):
+        return {"exercise": "bird_dog", "set": 1, "kind": "reps", "target": 8,
+                "reps_done": 8 if met else 3, "met": met, "side": side}
+
+    start = datetime.combine(monday, datetime.min.time()).timestamp() + 9 * 3600
+    s.record_programme_session(saved.id, sets=[dog("left", True), dog("right", True), {
+        "exercise": "front_plank", "set": 1, "kind": "hold", "target": 30, "hold_s_done": 30,
+        "met": True}], day=monday, started_at=start)
+    s.record_programme_session(saved.id, sets=[dog("left", True), dog("right", False)],
+                               day=monday, started_at=start + 3600, finished=False)
+    at = app_test("history")
+    at.run()
+    no_exception(at)
+    tables = {tuple(df.value.columns): df.value for df in at.dataframe}
+    work = tables[("Exercise", "Sets done", "Done", "Prescribed", "Share")]
+    rows = {r["Exercise"]: r for r in work.to_dict("records")}
+    assert rows["Bird-dog"]["Sets done"] == "3 of 4 (left 2 of 2, right 1 of 2)"
+    workouts = tables[("Day", "Sets done", "Counts as", "Status")].to_dict("records")
+    assert [(w["Sets done"], w["Counts as"], w["Status"]) for w in workouts] == [
+        ("1 of 3", "33 % of a workout", "Not finished — saved part-way"),
+        ("3 of 3", "100 % of a workout", "Finished")]
+    assert "saved after every set" in page_text(at)
+
+
+# ------------------------------------------------------------------------------ review → set
+def _active_sit_to_stand():
+    from posture.programme import load_programme
+
+    return store().save_programme(load_programme({
+        "title": "Legs", "times_per_week": 3,
+        "exercises": [{"exercise": "sit_to_stand", "sets": 2, "reps": 2},
+                      {"exercise": "front_plank", "sets": 1, "hold_s": 20}]}), active=True)
+
+
+def _add_button(at):
+    return [b for b in at.button if b.key == "review_add_set"]
+
+
+def test_a_reviewed_clip_is_added_as_a_set_of_a_new_workout_of_today():
+    from datetime import date
+
+    from posture.progress import session_share
+
+    programme = _active_sit_to_stand()
+    at = _review("sit_to_stand")
+    (button,) = _add_button(at)
+    assert button.label == "Add to today's workout as set 1 of Sit-to-stand"
+    assert store().programme_sessions() == []  # nothing is added before the button
+    button.click().run()
+    no_exception(at)
+    said = [s.value for s in at.success]
+    assert "Added to today's workout as set 1 of Sit-to-stand: 2 of 2 reps." in said
+    (workout,) = store().programme_sessions(programme.id)
+    assert workout.day == date.today() and workout.programme == programme
+    (row,) = workout.sets
+    assert (row["exercise"], row["set"], row["reps_done"], row["met"]) == (
+        "sit_to_stand", 1, 2, True)
+    assert row["session_id"] == at.session_state["review_result"].saved_id
+    assert session_share(workout) == pytest.approx(1 / 3)
+    at.run()  # the page again: said, and not offered twice
+    no_exception(at)
+    assert not _add_button(at)
+    assert any(s.value.startswith("Added to today's workout") for s in at.success)
+    assert len(store().programme_sessions()[0].sets) == 1
+
+
+def test_a_reviewed_clip_joins_todays_workout_as_the_next_set():
+    from datetime import date, datetime
+
+    programme = _active_sit_to_stand()
+    s = store()
+    wid = s.record_programme_session(programme.id, sets=[
+        {"exercise": "sit_to_stand", "set": 1, "kind": "reps", "target": 2, "reps_done": 2,
+         "met": True}], started_at=datetime.now().timestamp(), finished=False)
+    at = _review("sit_to_stand")
+    (button,) = _add_button(at)
+    assert button.label == "Add to today's workout as set 2 of Sit-to-stand"
+    button.click().run()
+    no_exception(at)
+    (workout,) = store().programme_sessions()
+    assert workout.id == wid and workout.day == date.today()
+    assert [(x["set"], x["met"]) for x in workout.sets] == [(1, True), (2, True)]
+
+
+def test_no_offer_when_the_programme_does_not_prescribe_the_exercise():
+    from posture.programme import load_programme
+
+    store().save_programme(load_programme({
+        "title": "Plank only", "times_per_week": 3,
+        "exercises": [{"exercise": "front_plank", "sets": 1, "hold_s": 20}]}), active=True)
+    at = _review("sit_to_stand")
+    assert not _add_button(at)

@@ -48,8 +48,13 @@ class Fakes:
     """The library, the store and the assessors the page sees."""
 
     switched: list[str] = field(default_factory=list)  # exercises given to the controller
-    saved: list[dict[str, Any]] = field(default_factory=list)
+    saved: list[dict[str, Any]] = field(default_factory=list)  # every write, in order
+    workouts: dict[int, dict[str, Any]] = field(default_factory=dict)  # the rows, by id
     programme: Any = None
+
+    @property
+    def finished(self) -> list[dict[str, Any]]:
+        return [w for w in self.workouts.values() if w["finished"]]
 
 
 class FakeLive:
@@ -91,9 +96,14 @@ def install(monkeypatch: Any, with_programme: bool = True) -> Fakes:
         return make
 
     def record(programme: Any, sets: list[dict[str, Any]], started_at: float,
-               duration_s: float) -> None:
-        fakes.saved.append({"programme_id": programme.id, "sets": sets,
-                            "duration_s": duration_s})
+               duration_s: float, *, workout_id: int | None = None,
+               finished: bool = True) -> int:
+        wid = workout_id if workout_id is not None else len(fakes.workouts) + 1
+        row = {"programme_id": programme.id, "sets": sets, "duration_s": duration_s,
+               "finished": finished, "id": wid}
+        fakes.saved.append(row)
+        fakes.workouts[wid] = row
+        return wid
 
     monkeypatch.setattr(page, "_library", lambda: library)
     monkeypatch.setattr(page, "_active_programme",
@@ -114,7 +124,8 @@ class Camera:
         self.hold_s = 0.0
 
     def frames(self, seconds: float, *, holding: bool = False, rep: bool = False,
-               detected: bool = True, rom: float | None = None) -> None:
+               detected: bool = True, rom: float | None = None,
+               side: str | None = None) -> None:
         import time
 
         from posture.programme_run import ExerciseSample
@@ -128,7 +139,8 @@ class Camera:
             if holding:
                 self.hold_s += 0.1
             extra = ExerciseSample(reps=self.reps, hold_s=self.hold_s, holding=holding,
-                                   rom_deg=rom, faults=("hips_low",) if rep else ())
+                                   rom_deg=rom, faults=("hips_low",) if rep else (),
+                                   rep_side=side)
             self.ctrl._push(LiveRecord(
                 seq=self.seq, t=self.t, wall=time.monotonic(), latency_s=0.05,
                 detected=detected, view="side_left", phase="coaching", activity="exercise",
@@ -223,9 +235,12 @@ def test_a_day_of_two_exercises_is_walked_set_by_set_and_saved(monkeypatch) -> N
     assert list(summary["Best range"]) == ["24°", "–"]
     assert list(summary["Done"]) == ["4 of 4 reps", "1 of 1 s"]
 
-    assert len(fakes.saved) == 1
-    sets = fakes.saved[0]["sets"]
-    assert fakes.saved[0]["programme_id"] == "p1"
+    # Saved as it went (after each set, one row updated in place), then finished.
+    assert list(fakes.workouts) == [1]
+    assert [(len(w["sets"]), w["finished"], w["id"]) for w in fakes.saved] == [
+        (1, False, 1), (2, False, 1), (3, True, 1)]
+    sets = fakes.saved[-1]["sets"]
+    assert fakes.saved[-1]["programme_id"] == "p1"
     assert [(s["exercise"], s["set"], s["met"]) for s in sets] == [
         ("glute_bridge", 1, True), ("glute_bridge", 2, True), ("front_plank", 1, True)]
     assert sets[0]["faults"] == {"hips_low": 2} and sets[0]["rom_deg"] == 24.0
@@ -246,7 +261,8 @@ def test_stop_part_way_saves_the_sets_done_and_the_rest_as_skipped(monkeypatch) 
     at.run()
     no_exception(at)
     assert "Today's summary" in shown(at)
-    sets = fakes.saved[0]["sets"]
+    (workout,) = fakes.finished
+    sets = workout["sets"]
     assert [(s["set"], s["reps_done"], s["met"], s["skipped"]) for s in sets[:2]] == [
         (1, 1, False, True), (2, 0, False, True)]
     assert len(sets) == 3
@@ -341,3 +357,80 @@ def test_install_a_programme_file_then_a_day_is_saved_in_the_history(monkeypatch
     assert [(s["exercise"], s["reps_done"], s["met"]) for s in days[0].sets] == [
         ("glute_bridge", 2, True), ("front_plank", None, False)]
     assert days[0].sets[0]["rom_deg"] == 175.0 and days[0].sets[1]["skipped"]
+
+
+def test_each_side_is_walked_left_then_right_and_summed_per_side(monkeypatch) -> None:
+    fakes = install(monkeypatch)
+    fakes.programme.prescriptions = [
+        {"exercise": "glute_bridge", "sets": 1, "reps": 1, "rest_s": 0, "side": "each"}]
+    fake = install_webrtc(monkeypatch, playing=False)
+    at = app_test("programme_today")
+    at.session_state[CTRL_KEY] = seeded_controller()
+    at.run()
+    no_exception(at)
+    assert list(at.dataframe[0].value["Side"]) == ["Each side: a left set, then a right set"]
+    cam = start(at, fake)
+    cam.frames(2.2)
+    at.run()
+    text = shown(at)
+    assert 'data-side="left"' in text and "Set 1 of 1, left side" in text
+    cam.frames(0.2, rep=True, side="right")  # the wrong side: said, not counted
+    at.run()
+    no_exception(at)
+    text = shown(at)
+    assert "That was your right side — this set is for your left side" in text
+    assert 'data-done="0.0"' in text
+    cam.frames(0.2, rep=True, side="left")
+    at.run()
+    no_exception(at)
+    assert 'data-side="right"' in shown(at)
+    assert [(s["side"], s["met"]) for s in fakes.saved[-1]["sets"]] == [("left", True)]
+    assert not fakes.saved[-1]["finished"]
+    cam.frames(0.2, rep=True, side="right")
+    at.run()
+    fake.playing = False
+    at.run()
+    no_exception(at)
+    text = shown(at)
+    assert "Today's summary" in text and "2 of 2 (100%)" in text
+    summary = at.dataframe[0].value
+    assert list(summary["Sets done"]) == ["2 of 2 (left 1 of 1, right 1 of 1)"]
+    (workout,) = fakes.finished
+    assert [(s["set"], s["side"]) for s in workout["sets"]] == [(1, "left"), (1, "right")]
+    assert workout["sets"][0]["wrong_side_reps"] == 1
+
+
+def test_a_workout_left_part_way_stays_in_the_history_as_in_progress(monkeypatch) -> None:
+    """The real store: sets are saved as they are done; the page is then never seen again
+    (the tab closed, the server killed) — the workout stays, in progress, partly counted."""
+    from posture.progress import session_share
+    from posture.store import HistoryStore
+
+    fake = install_webrtc(monkeypatch, playing=False)
+    at = app_test("programme_today")
+    at.session_state[CTRL_KEY] = seeded_controller()
+    at.run()
+    at.get("file_uploader")[0].upload("low-back.toml", PROGRAMME_TOML.encode(),
+                                      "application/toml")
+    at.run()
+    no_exception(at)
+    cam = start(at, fake)
+    cam.frames(2.2)
+    at.run()
+    with HistoryStore() as store:
+        assert store.programme_sessions() == []  # nothing done yet, nothing saved
+    cam.frames(0.3, rep=True, rom=172.0)
+    cam.frames(0.3, rep=True, rom=175.0)
+    at.run()
+    no_exception(at)
+    assert 'data-exercise="front_plank"' in shown(at)
+    with HistoryStore() as store:
+        (day,) = store.programme_sessions()
+    assert day.in_progress and [(s["exercise"], s["met"]) for s in day.sets] == [
+        ("glute_bridge", True)]
+    assert session_share(day) == pytest.approx(1 / 2)
+    at.button(key="today_skip").click().run()  # the plank skipped: the day is over
+    no_exception(at)
+    with HistoryStore() as store:
+        (day,) = store.programme_sessions()  # the same row, now finished
+    assert [s["skipped"] for s in day.sets] == [False, True] and not day.in_progress

@@ -176,6 +176,8 @@ def open_progress(page: Any, server: AppServer) -> str:
     panel = page.get_by_role("tabpanel", name="Home programme")
     expect(panel.get_by_role("heading", name="Low back — week 1")).to_be_visible(
         timeout=60_000)
+    # The metrics are drawn a moment after the heading (their code loads lazily).
+    expect(panel.get_by_test_id("stMetric").first).to_be_visible(timeout=60_000)
     no_traceback(page)
     return str(panel.inner_text())
 

@@ -22,7 +22,7 @@ from posture.programme import (
     load_programme,
     programme_from_dict,
 )
-from posture.store import MIGRATIONS, HistoryStore
+from posture.store import MIGRATIONS, HistoryStore, StoreError
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "docs" / "examples" / "low-back-programme.toml"
@@ -357,6 +357,79 @@ def test_migration_from_v2_keeps_old_sessions(tmp_path: Path) -> None:
                                                  "session_id": sid}])
         assert new.programme_sessions("a")[0].sets[0]["session_id"] == sid
     con = sqlite3.connect(db)
-    assert con.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 3
+    assert con.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 4
     assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    con.close()
+
+
+def test_each_side_doubles_the_sets_of_a_workout() -> None:
+    p = programme()
+    assert [x.set_count for x in p.prescriptions] == [3, 2, 2]  # back extension: each side
+    assert p.sets_per_session() == 7
+
+
+def test_a_workout_saved_as_it_goes_is_updated_in_place_then_finished(
+        store: HistoryStore, tmp_path: Path) -> None:
+    store.save_programme(programme(id="a"), active=True)
+    first = {"exercise": "standing_back_extension", "set": 1, "kind": "reps", "target": 5,
+             "reps_done": 5, "met": True, "side": "left"}
+    wid = store.record_programme_session("a", sets=[first], started_at=1_772_500_000.0,
+                                         duration_s=20, finished=False)
+    [w] = store.programme_sessions("a")
+    assert w.id == wid and w.in_progress and w.status == "in_progress"
+    assert [(x["set"], x["side"]) for x in w.sets] == [(1, "left")]
+    second = {**first, "side": "right", "reps_done": 3, "met": False}
+    store.update_programme_session(wid, sets=[first, second], duration_s=45)
+    [w] = store.programme_sessions("a")
+    assert w.in_progress and w.duration_s == 45
+    assert [(x["side"], x["reps_done"]) for x in w.sets] == [("left", 5), ("right", 3)]
+    store.update_programme_session(wid, sets=[first, second, {**first, "set": 2}],
+                                   duration_s=60, finished=True)
+    [w] = store.programme_sessions("a")
+    assert w.status == "finished" and len(w.sets) == 3 and w.duration_s == 60
+    assert w.to_dict()["status"] == "finished"
+    con = sqlite3.connect(tmp_path / "h.sqlite3")
+    assert con.execute("SELECT COUNT(*) FROM programme_sessions").fetchone()[0] == 1
+    assert con.execute("SELECT COUNT(*) FROM programme_sets").fetchone()[0] == 3
+    with pytest.raises(sqlite3.IntegrityError):
+        con.execute("UPDATE programme_sets SET side = 'middle'")
+    con.close()
+    # A set appended later (a reviewed recording) goes after the others.
+    store.add_programme_set(wid, {"exercise": "glute_bridge", "set": 1, "met": True})
+    assert [x["exercise"] for x in store.programme_sessions("a")[0].sets][-1] == "glute_bridge"
+    with pytest.raises(ValueError, match="left or the right side"):
+        store.update_programme_session(wid, sets=[{**first, "side": "up"}])
+    assert store.delete_programme_session(wid)
+    with pytest.raises(StoreError, match="no longer in the history"):
+        store.update_programme_session(wid, sets=[first])
+    with pytest.raises(StoreError, match="no longer in the history"):
+        store.add_programme_set(wid, first)
+
+
+def test_migration_from_v3_keeps_workouts_as_finished(tmp_path: Path) -> None:
+    db = tmp_path / "v3.sqlite3"
+
+    class V3(HistoryStore):
+        migrations = MIGRATIONS[:3]
+
+    with V3(db) as old:
+        old.save_programme(programme(id="a"), active=True)
+    con = sqlite3.connect(db)  # a workout as the v3 build wrote it (no status, no side)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 3
+    wid = con.execute("INSERT INTO programme_sessions (programme_id, day, started_at, "
+                      "updated_at) VALUES ('a', '2001-09-09', 1e9, 1e9)").lastrowid
+    con.execute("INSERT INTO programme_sets (programme_session_id, position, exercise, "
+                "set_number, kind, reps_done, met) VALUES (?, 0, 'glute_bridge', 1, 'reps', "
+                "10, 1)", (wid,))
+    con.commit()
+    con.close()
+    with HistoryStore(db) as new:
+        [w] = new.programme_sessions("a")
+        assert w.id == wid and w.status == "finished" and not w.in_progress
+        assert w.sets[0]["reps_done"] == 10 and w.sets[0]["side"] is None
+        new.update_programme_session(wid, sets=[*w.sets, {"exercise": "bird_dog",
+                                                          "side": "right", "met": True}])
+        assert new.programme_sessions("a")[0].sets[1]["side"] == "right"
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 4
     con.close()

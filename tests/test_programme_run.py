@@ -354,3 +354,118 @@ def test_rom_where_less_is_more_is_judged_that_way() -> None:
     assert row.rom_met is True
     assert SetResult("glute_bridge", 1, "reps", 10, 10, None, 165.0, 170.0, {}, True
                      ).rom_met is False
+
+
+# ------------------------------------------------------------------ each side
+DOG = PlannedExercise(key="bird_dog", title="Bird-dog", kind="reps", sets=2, target=2,
+                      rest_s=5.0, side="each", setup_cue="On all fours",
+                      views=frozenset({"side_left", "side_right"}))
+
+
+def test_each_side_is_a_left_set_and_a_right_set_per_prescribed_set() -> None:
+    assert DOG.slots == 4 and DOG.sides == ("left", "right")
+    runner = ProgrammeRunner([DOG], setup_ready_s=0.0)
+    s = Script(runner)
+    assert s.said[0] == "Bird-dog, left side. On all fours"
+    state = s.frames(0.2)
+    assert state.phase == "set" and state.side == "left" and state.set_number == 1
+    assert state.headline == "Set 1 of 2, left side — 0 of 2 reps"
+    assert s.said[-1] == "Set 1 of 2, left side — 2 reps"
+    s.sample = replace(s.sample, rep_side="left")
+    s.rep()
+    state = s.rep()
+    assert state.phase == "rest" and state.headline == "Rest 5 s · then set 1 of 2, right side"
+    state = s.frames(5.0)
+    assert state.phase == "set" and state.side == "right" and state.set_number == 1
+    assert s.said[-1] == "Set 1 of 2, right side — 2 reps"
+    # A rep with the left leg in the right set: said, shown, and not counted.
+    state = s.rep()
+    assert state.done == 0
+    assert s.said[-1] == "That was your left side — this set is for your right side"
+    assert state.cue == s.said[-1]
+    state = s.frames(1.0)
+    assert state.cue == s.said[-1]  # stays on screen a moment
+    state = s.frames(2.5)
+    assert state.cue is None
+    s.sample = replace(s.sample, rep_side="right")
+    s.rep()
+    state = s.rep()
+    assert state.phase == "rest"
+    s.frames(5.0)
+    assert runner.state().side == "left" and runner.state().set_number == 2
+    s.sample = replace(s.sample, rep_side=None)  # the side not seen: the rep counts
+    s.rep()
+    s.rep()
+    s.frames(5.0)
+    state = runner.skip_set(s.t)  # the last right set is skipped
+    assert state.phase == "done"
+    rows = [(r.set_number, r.side, r.reps_done, r.met) for r in runner.results]
+    assert rows == [(1, "left", 2, True), (1, "right", 2, True), (2, "left", 2, True),
+                    (2, "right", 0, False)]
+    assert runner.results[1].wrong_side_reps == 1 and runner.results[1].faults == {}
+    assert runner.results[1].to_dict()["side"] == "right"
+    assert runner.results[1].to_dict()["wrong_side_reps"] == 1
+    assert "wrong_side_reps" not in runner.results[0].to_dict()
+    # Both sides are prescribed work: 3 of the 4 sets.
+    assert runner.adherence() == pytest.approx(3 / 4)
+    (summary,) = runner.summary()
+    assert (summary.sets_done, summary.sets, summary.prescribed) == (3, 4, 8.0)
+    assert summary.by_side == (("left", 2, 2), ("right", 1, 2))
+    assert summary.sets_text() == "3 of 4 (left 2 of 2, right 1 of 2)"
+
+
+def test_finishing_early_records_both_sides_of_the_sets_not_done() -> None:
+    runner = ProgrammeRunner([DOG, PLANK], setup_ready_s=0.0)
+    s = Script(runner)
+    s.frames(0.2)
+    runner.finish(s.t)
+    rows = [(r.exercise, r.set_number, r.side) for r in runner.results]
+    assert rows == [("bird_dog", 1, "left"), ("bird_dog", 1, "right"), ("bird_dog", 2, "left"),
+                    ("bird_dog", 2, "right"), ("front_plank", 1, None)]
+    assert runner.adherence() == 0.0
+
+
+def test_one_named_side_and_both_sides_are_one_set_each() -> None:
+    left = replace(DOG, side="left", sets=1)
+    assert left.slots == 1 and left.set_words(1) == "Set 1 of 1, left side"
+    both = replace(DOG, side="both")
+    assert both.slots == 2 and both.set_words(2) == "Set 2 of 2"
+    runner = ProgrammeRunner([both], setup_ready_s=0.0)
+    s = Script(runner)
+    s.frames(0.2)
+    s.sample = replace(s.sample, rep_side="left")
+    state = s.rep()
+    assert state.done == 1 and state.side is None  # no side prescribed: every rep counts
+
+
+def test_the_real_assessor_reports_the_bird_dog_side_to_the_runner() -> None:
+    pytest.importorskip("posture.exercises.assess")
+    from scripted import script
+
+    from posture.exercises import get_exercise
+    from posture.exercises.assess import ExerciseAssessor
+
+    all_fours: dict[str, Value] = {
+        "trunk_inclination_deg": 85.0, "hip_angle_deg": 90.0, "knee_angle_deg": 90.0,
+        "leg_raise_deg": -45.0, "arm_raise_deg": -80.0, "raised_leg_side": 1.0,
+        "raised_arm_side": -1.0, "body_height_px": 300.0}
+
+    def rep(side: float) -> list[tuple[float, Mapping[str, Value]]]:
+        return [(1.0, {"leg_raise_deg": (-45.0, -2.0), "arm_raise_deg": (-80.0, -3.0),
+                       "raised_leg_side": side}),
+                (1.0, {"leg_raise_deg": -2.0, "arm_raise_deg": -3.0, "raised_leg_side": side}),
+                (1.0, {"leg_raise_deg": (-2.0, -45.0), "arm_raise_deg": (-3.0, -80.0),
+                       "raised_leg_side": side}), (0.5, {})]
+
+    library = {"bird_dog": get_exercise("bird_dog")}
+    plan = plan_from([{"exercise": "bird_dog", "sets": 1, "reps": 2, "side": "each"}],
+                     library)
+    runner = ProgrammeRunner(plan, setup_ready_s=0.5)
+    dog = ExerciseAssessor(library["bird_dog"])
+    # Left set: a left rep counts, a right rep is said and not counted, a left rep ends it.
+    state = feed(runner, dog, script([(1.5, {}), *rep(1.0), *rep(-1.0), *rep(1.0)],
+                                     base=all_fours))
+    assert state.phase == "rest"
+    first = runner.results[0]
+    assert (first.side, first.reps_done, first.wrong_side_reps, first.met) == (
+        "left", 2, 1, True)

@@ -305,3 +305,74 @@ def test_weeks_start_at_the_first_workout_if_it_predates_the_programme_date() ->
                          day=date(2026, 2, 25), started_at=0, duration_s=0, sets=tuple(FULL))
     weeks = weekly_adherence([w], p, end=date(2026, 3, 3))
     assert [x.week for x in weeks] == ["2026-W09", "2026-W10"] and weeks[0].full == 1
+
+
+# ---------------------------------------------------------------------------- each side
+def each_side_programme() -> Programme:
+    return programme_from_dict({
+        "id": "p2", "title": "Bird-dogs a side", "created": "2026-03-02", "times_per_week": 2,
+        "exercises": [{"exercise": "bird_dog", "sets": 2, "reps": 8, "side": "each"},
+                      {"exercise": "front_plank", "sets": 1, "hold_s": 20}]}, known=KNOWN)
+
+
+def dog(n: int, side: str, reps: int) -> dict[str, Any]:
+    return {"exercise": "bird_dog", "set": n, "kind": "reps", "target": 8, "reps_done": reps,
+            "faults": {}, "met": reps >= 8, "skipped": False, "side": side}
+
+
+def test_each_side_sets_count_as_prescribed_work_and_a_workout_left_in_progress_partly(
+        tmp_path: Path) -> None:
+    with HistoryStore(tmp_path / "h.sqlite3") as store:
+        p = store.save_programme(each_side_programme(), active=True)
+        day = date(2026, 3, 3)
+        start = datetime(2026, 3, 3, 9).timestamp()
+        # Tuesday: every set done (4 bird-dog sets, 2 a side, and the plank).
+        store.record_programme_session("p2", sets=[dog(1, "left", 8), dog(1, "right", 8),
+                                                   dog(2, "left", 8), dog(2, "right", 8),
+                                                   plank(20)], day=day, started_at=start)
+        # Thursday: the tab was closed after two sets — saved as it went, never finished.
+        wid = store.record_programme_session("p2", sets=[dog(1, "left", 8)],
+                                             day=date(2026, 3, 5), started_at=start + 2 * 86400,
+                                             finished=False)
+        store.update_programme_session(wid, sets=[dog(1, "left", 8), dog(1, "right", 5)])
+        sessions = store.programme_sessions("p2")
+    assert [w.in_progress for w in sessions] == [False, True]
+    assert session_share(sessions[0]) == 1.0
+    assert session_share(sessions[1]) == pytest.approx(1 / 5)  # 1 of 4 + 1 sets met
+    s = summarise(sessions, p, end=date(2026, 3, 8), titles={"bird_dog": "Bird-dog"},
+                  directions={"bird_dog": "max"})
+    (week,) = s.weeks
+    assert (week.full, week.partial) == (1, 1) and week.done == pytest.approx(1.2)
+    birddog = s.exercises[0]
+    assert (birddog.sets_met, birddog.sets_prescribed, birddog.prescribed) == (5, 8, 64.0)
+    assert birddog.by_side == (("left", 3, 4), ("right", 2, 4))
+    assert birddog.sets_text() == "5 of 8 (left 3 of 4, right 2 of 4)"
+    assert s.exercises[1].by_side == () and s.exercises[1].sets_text() == "1 of 2"
+    rows = list(csv.DictReader(io.StringIO(export_csv(sessions))))
+    assert [r["side"] for r in rows[:2]] == ["left", "right"] and rows[4]["side"] == ""
+    back = import_progress(export_json(sessions, p))
+    assert [x["side"] for x in back.sessions[1].sets] == ["left", "right"]
+    assert [w.status for w in back.sessions] == ["finished", "in_progress"]
+    assert "left 3 of 4, right 2 of 4" in progress_report_html(s)
+    data = json.loads(export_json(sessions, p))
+    data["workouts"][0]["sets"][0]["side"] = "up"
+    with pytest.raises(ProgressError, match="'side' must be"):
+        import_progress(json.dumps(data))
+
+
+def test_a_reviewed_recording_of_an_each_side_exercise_counts_for_the_side_it_shows() -> None:
+    from posture.progress import report_side, set_from_report
+
+    dog_each = each_side_programme().prescriptions[0]
+    report = {"exercise": {"key": "bird_dog", "kind": "reps", "reps_by_side": {
+        "left": 8, "right": 1}, "reps": [{"side": "left"}] * 8 + [{"side": "right"}],
+        "rom": {}, "faults": {}}}
+    row = set_from_report(report, set_number=1, prescription=dog_each)
+    assert row is not None and row["side"] == "left"
+    assert (row["reps_done"], row["met"]) == (8, True)  # the right rep is not a left rep
+    assert report_side(report["exercise"], None) is None  # no side prescribed
+    assert report_side({"reps_by_side": {}}, dog_each) is None  # the side not seen
+    left_only = programme_from_dict({"title": "x", "times_per_week": 1, "exercises": [
+        {"exercise": "side_plank", "sets": 1, "hold_s": 20, "side": "left"}]}, known=KNOWN)
+    assert report_side({"hold": {"side": None}}, left_only.prescriptions[0]) == "left"
+    assert report_side({"hold": {"side": "right"}}, left_only.prescriptions[0]) == "right"

@@ -95,8 +95,9 @@ def store(db: Path):
 
 
 def test_schema_created_with_version_wal_and_tables(store: HistoryStore, db: Path) -> None:
-    # v2: the batch index (posture batch); v3: home exercise programmes and their workouts
-    assert SCHEMA_VERSION == len(MIGRATIONS) == 3
+    # v2: the batch index (posture batch); v3: home exercise programmes and their workouts;
+    # v4: workouts saved as they go (status) and the side of a set
+    assert SCHEMA_VERSION == len(MIGRATIONS) == 4
     con = _raw(db)
     try:
         assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

@@ -5,9 +5,15 @@ exercise assessor in place of the posture rules; between exercises the
 controller swaps the assessor and keeps the camera stream. Every analysed frame
 reaches this page through the controller's queue and is fed, with its own time,
 to this session's :class:`posture.programme_run.ProgrammeRunner`, which decides
-the sets, the rests and what to say. When the day ends (the last set, Finish
-early, Stop, or the tab closed) the controller's ``on_finished`` hook records
-the programme session in the history — only if "save history" is on.
+the sets, the rests and what to say.
+
+The workout is saved as it goes (only if "save history" is on): after every set
+done or skipped, the page writes the sets so far as a workout "in progress" (one
+row, updated in place) — on Streamlit's script thread, where the runner is fed,
+never on the video thread. When the day ends (the last set, Finish early, Stop, or
+the tab closed) the controller's ``on_finished`` hook writes it a last time, with
+the sets not done as skipped, and marks it finished. A workout whose page never
+ended (the server killed) stays in progress: History shows it as a partial one.
 """
 
 from __future__ import annotations
@@ -66,6 +72,9 @@ NO_PROGRAMME = ("You have no programme yet. Your physiotherapist prepares it in 
                 "Programme page, or sends you a programme file: install that file below.")
 SAVE_OFF = "Saving history is off in Settings, so this session was not saved."
 PHASE_LABELS = {"setup": "Get ready", "set": "Exercise", "rest": "Rest", "done": "Finished"}
+#: The programme table's words for a prescription's side.
+SIDE_WORDS = {"both": "–", "left": "Left", "right": "Right",
+              "each": "Each side: a left set, then a right set"}
 AUDIO_SEQ_BASE = 700_000_000  # spoken lines of this page never share a number with the coach's
 
 
@@ -81,6 +90,8 @@ class TodayRun:
     saved: bool = False
     recorded: bool = False  # the session was handled (saved, or saving is off)
     error: str | None = None
+    workout_id: int | None = None  # the workout's row in the history, once a set is saved
+    saved_sets: int = 0  # sets written to that row so far
 
 
 # ---------------------------------------------------------------------------- library glue
@@ -123,15 +134,21 @@ def _assessor_factory(ex: PlannedExercise) -> Callable[..., Any]:
 
 
 def _record_session(programme: Any, sets: list[dict[str, Any]], started_at: float,
-                    duration_s: float) -> None:
-    """One day's workout into the history (per set: exercise, set, done, ROM, faults, met).
+                    duration_s: float, *, workout_id: int | None = None,
+                    finished: bool = True) -> int:
+    """The day's workout into the history (per set: exercise, set, side, done, ROM, faults,
+    met); returns its id. A new row the first time, then the same row updated in place.
 
     The programme goes with it, so the day keeps its prescription even if the programme
     is edited or deleted meanwhile."""
     with History() as h:
-        h.store.record_programme_session(getattr(programme, "id", None), sets=sets,
-                                         started_at=started_at, duration_s=duration_s,
-                                         programme=programme)
+        if workout_id is None:
+            return int(h.store.record_programme_session(
+                getattr(programme, "id", None), sets=sets, started_at=started_at,
+                duration_s=duration_s, programme=programme, finished=finished))
+        h.store.update_programme_session(workout_id, sets=sets, duration_s=duration_s,
+                                         finished=finished)
+        return workout_id
 
 
 def sample_from_record(rec: LiveRecord) -> ExerciseSample:
@@ -153,8 +170,10 @@ def _save_session(run: TodayRun, ctrl: LiveController, settings: Mapping[str, An
         if not settings.get("save_history", True):
             return
         try:
-            _record_session(run.programme, [r.to_dict() for r in run.runner.results],
-                            ctrl.started_wall or now(), ctrl.coaching_seconds())
+            run.workout_id = _record_session(
+                run.programme, [r.to_dict() for r in run.runner.results],
+                ctrl.started_wall or now(), ctrl.coaching_seconds(),
+                workout_id=run.workout_id, finished=True)
         except PostureError as err:
             run.error = outcome.error = str(err)
             return
@@ -162,8 +181,35 @@ def _save_session(run: TodayRun, ctrl: LiveController, settings: Mapping[str, An
             log.exception("saving today's programme failed")
             run.error = outcome.error = SAVE_FAILED
             return
+        run.error = None  # a failed save part-way is made good by this one
         run.saved = True
         outcome.saved = True
+
+
+def _save_as_you_go(run: TodayRun, ctrl: LiveController, settings: Mapping[str, Any]
+                    ) -> None:
+    """After a set is done or skipped: the sets so far into the workout "in progress".
+
+    Called with ``run.lock`` held on the script thread (never the video thread). The
+    end of the day is saved by ``_save_session``, which also marks the workout finished.
+    """
+    n = len(run.runner.results)
+    if (run.recorded or run.runner.finished or n <= run.saved_sets
+            or not settings.get("save_history", True)):
+        return
+    try:
+        run.workout_id = _record_session(
+            run.programme, [r.to_dict() for r in run.runner.results],
+            ctrl.started_wall or now(), ctrl.coaching_seconds(), workout_id=run.workout_id,
+            finished=False)
+    except PostureError as err:
+        run.error = str(err)
+        return
+    except Exception:
+        log.exception("saving today's programme part-way failed")
+        run.error = SAVE_FAILED
+        return
+    run.saved_sets = n
 
 
 # ---------------------------------------------------------------------------- the page
@@ -245,8 +291,9 @@ def _run(ctrl: LiveController, plan: tuple[PlannedExercise, ...], programme: Any
     return run
 
 
-def _feed(ctrl: LiveController, run: TodayRun) -> None:
-    """Every queued frame into the runner, in order; then assess the runner's exercise."""
+def _feed(ctrl: LiveController, run: TodayRun, settings: Mapping[str, Any]) -> None:
+    """Every queued frame into the runner, in order; then assess the runner's exercise and
+    save the sets done so far."""
     def each(rec: LiveRecord) -> None:
         if rec.phase == "coaching":
             run.runner.update(sample_from_record(rec), rec.t)
@@ -254,6 +301,7 @@ def _feed(ctrl: LiveController, run: TodayRun) -> None:
     with run.lock:
         ctrl.drain(each)
         _follow_exercise(ctrl, run)
+        _save_as_you_go(run, ctrl, settings)
 
 
 def _follow_exercise(ctrl: LiveController, run: TodayRun) -> None:
@@ -265,7 +313,7 @@ def _follow_exercise(ctrl: LiveController, run: TodayRun) -> None:
 
 def _live_panel(ctrl: LiveController, run: TodayRun, settings: Mapping[str, Any],
                 quiet: Mapping[str, Any]) -> None:
-    _feed(ctrl, run)
+    _feed(ctrl, run, settings)
     top = st.container()
     if not run.runner.finished:
         b1, b2, b3 = st.columns(3)
@@ -283,11 +331,14 @@ def _live_panel(ctrl: LiveController, run: TodayRun, settings: Mapping[str, Any]
             elif end:
                 run.runner.finish(ctrl.last_t)
             _follow_exercise(ctrl, run)
+            _save_as_you_go(run, ctrl, settings)
     with run.lock:
         state = run.runner.state()
         n = len(run.runner.plan)
     with top:
         _state_view(state, n, ctrl)
+        if run.error and not run.runner.finished:
+            st.warning(run.error, icon=":material/warning:")
     if settings.get("audio_enabled") and state.say:
         audio.play_cue(state.say, AUDIO_SEQ_BASE + 1000 * (ctrl.generation % 1000)
                        + state.say_seq, str(settings.get("audio_mode", "voice")))
@@ -308,7 +359,8 @@ def _state_view(state: RunnerState, n_exercises: int, ctrl: LiveController) -> N
         status = "caution"
     st.html(f'<div class="programme-step" data-phase="{state.phase}" '
             f'data-exercise="{html.escape(ex.key if ex else "")}" '
-            f'data-set="{state.set_number}" data-done="{state.done:.1f}">'
+            f'data-set="{state.set_number}" data-side="{state.side or ""}" '
+            f'data-done="{state.done:.1f}">'
             + cue_card(state.headline, status, label) + "</div>")
     if state.camera:
         st.html(cue_card(state.camera, "caution", "Camera position"))
@@ -320,7 +372,8 @@ def _state_view(state: RunnerState, n_exercises: int, ctrl: LiveController) -> N
     if ex is not None:
         c1, c2, c3 = st.columns(3)
         c1.html(stat_box("Exercise", f"{state.exercise_index + 1} of {n_exercises}"))
-        c2.html(stat_box("Set", f"{state.set_number} of {ex.sets}"))
+        c2.html(stat_box("Set", f"{state.set_number} of {ex.sets}"
+                         + (f" · {state.side}" if state.side else "")))
         if state.phase == "rest":
             c3.html(stat_box("Rest", f"{state.rest_left_s:.0f} s"))
         elif ex.is_hold:
@@ -373,7 +426,8 @@ def _programme_table(programme: Any, plan: tuple[PlannedExercise, ...]) -> None:
                      "Rest": f"{ex.rest_s:g} s",
                      "Range target": "–" if ex.rom_target_deg is None
                      else f"{ex.rom_target_deg:g}°",
-                     "Side": ex.side or "–", "Notes": ex.notes or ""})
+                     "Side": SIDE_WORDS.get(ex.side or "both", str(ex.side)),
+                     "Notes": ex.notes or ""})
     st.dataframe(rows, hide_index=True, width="stretch")
 
 
@@ -381,7 +435,7 @@ def _summary(run: TodayRun, settings: Mapping[str, Any]) -> None:
     st.subheader("Today's summary")
     runner = run.runner
     done = sum(r.met for r in runner.results)
-    total = sum(ex.sets for ex in runner.plan)
+    total = sum(ex.slots for ex in runner.plan)  # a set on each side counts per side
     st.html(f'<div class="programme-summary" data-adherence="{runner.adherence():.3f}">'
             + stat_box("Sets done", f"{done} of {total} ({100 * runner.adherence():.0f}%)")
             + "</div>")
@@ -403,7 +457,7 @@ def _summary_row(s: ExerciseSummary) -> dict[str, Any]:
     unit = "s" if s.kind == "hold" else "reps"
     rom = "–" if s.rom_best_deg is None else f"{s.rom_best_deg:.0f}°"
     target = "–" if s.rom_target_deg is None else f"{s.rom_target_deg:g}°"
-    return {"Exercise": s.title, "Sets done": f"{s.sets_done} of {s.sets}",
+    return {"Exercise": s.title, "Sets done": s.sets_text(),
             "Done": f"{s.done:.0f} of {s.prescribed:g} {unit}",
             "Best range": rom, "Range target": target,
             "Tips": ", ".join(fault_words(s.key, t) for t in s.tips) or "–"}

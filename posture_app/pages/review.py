@@ -386,6 +386,7 @@ def show_result(result: ReviewResult, settings: dict[str, Any]) -> None:
     with right:
         if result.exercise is not None:
             render_exercise(result.exercise)
+            offer_programme_set(result, settings)
         else:
             render_summary(payload, profile=profile, key="review-top", compact=True)
             render_summary_short(payload, profile)
@@ -499,6 +500,90 @@ def render_exercise(section: dict[str, Any]) -> None:
     if missing:
         st.markdown("**Not judged** (the camera could not see it)")
         st.markdown("\n".join(f"- {_md(m)}" for m in missing))
+
+
+ADDED_KEY = "review_programme_added"  # (result key, the sentence said) once a set is added
+ADD_OFF = ("Saving history is off in Settings, so this recording cannot count towards your "
+           "programme.")
+
+
+def _today_workout(store: Any, programme: Any) -> Any:
+    """Today's workout of ``programme`` (the latest of the day), or None."""
+    from datetime import date
+
+    today = date.today()
+    days = [w for w in store.programme_sessions(programme.id, since=today) if w.day == today]
+    return days[-1] if days else None
+
+
+def _next_set(workout: Any, key: str, side: str | None) -> int:
+    """The number this recording gets: one after the sets of ``key`` (on ``side``) done today."""
+    if workout is None:
+        return 1
+    return 1 + sum(1 for x in workout.sets if x.get("exercise") == key
+                   and not x.get("skipped") and x.get("side") == side)
+
+
+def _set_words(n: int, title: str, side: str | None) -> str:
+    return f"set {n} of {title}" + (f", {side} side" if side else "")
+
+
+def offer_programme_set(result: ReviewResult, settings: dict[str, Any]) -> None:
+    """A reviewed recording of an exercise the active programme prescribes counts as a set
+    of today's workout, when the patient says so (a button; the workout is made if needed)."""
+    from posture.errors import PostureError
+    from posture.progress import report_side, set_from_report
+
+    section = result.exercise or {}
+    key = str(section.get("key") or "")
+    if not key or section.get("started_s") is None:  # nothing was counted
+        return
+    added = st.session_state.get(ADDED_KEY)
+    if isinstance(added, tuple) and added[0] == result.key:
+        st.success(added[1], icon=":material/check_circle:")
+        return
+    try:
+        with History() as h:
+            programme = h.store.active_programme()
+            workout = _today_workout(h.store, programme) if programme is not None else None
+    except PostureError as err:
+        st.error(str(err), icon=":material/error:")
+        return
+    if programme is None:
+        return
+    prescription = programme.prescription(key)
+    if prescription is None:
+        return
+    if not settings.get("save_history", True):
+        st.caption(ADD_OFF)
+        return
+    title = str(section.get("title") or key.replace("_", " ").capitalize())
+    side = report_side(section, prescription)
+    n = _next_set(workout, key, side)
+    if not st.button(f"Add to today's workout as {_set_words(n, title, side)}",
+                     key="review_add_set", icon=":material/playlist_add:",
+                     help=f"Counts this recording towards “{programme.title}” today."):
+        return
+    report = json.loads(result.report_json)
+    with guard("adding the recording to today's workout"), History() as h:
+        workout = _today_workout(h.store, programme)  # another tab may have added one
+        n = _next_set(workout, key, side)
+        row = set_from_report(report, set_number=n, prescription=prescription,
+                              session_id=result.saved_id)
+        if row is None:
+            return
+        if workout is None:
+            h.store.record_programme_session(programme.id, sets=[row], programme=programme)
+        else:
+            h.store.add_programme_set(workout.id, row)
+        done = (f"{int(row['reps_done'] or 0)} of {int(prescription.target)} reps"
+                if row["kind"] == "reps" else
+                f"{float(row['hold_s_done'] or 0):.0f} of {prescription.target:g} s held")
+        sentence = (f"Added to today's workout as {_set_words(n, title, side)}: {done}"
+                    + ("." if row["met"] else " — short of the target, so it counts as "
+                       "a set not yet done."))
+        st.session_state[ADDED_KEY] = (result.key, sentence)
+        st.success(sentence, icon=":material/check_circle:")
 
 
 VERDICT_TEXT = {"good": "Looked good", "faulty": "Something to work on",
