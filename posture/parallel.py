@@ -52,7 +52,7 @@ from posture.frame_analyzer import FrameAnalyzer, FrameRecord
 from posture.video import Frame, MediaInfo, MediaSource, open_media
 
 if TYPE_CHECKING:
-    from posture.pipeline import Analysis, AnalysisOptions, FrameResult
+    from posture.analysis import Analysis, AnalysisOptions, FrameResult
 
 #: Seconds decoded and analysed before a chunk's first kept frame (then discarded).
 WARMUP_S = 1.0
@@ -590,12 +590,13 @@ def _video_rate(info: MediaInfo) -> Fraction:
     return Fraction(fps).limit_denominator(1001)
 
 
-def _render_chunk(path: str, table: FrameTable, info: MediaInfo, task: _RenderTask,
+Draw = Callable[[Any, "FrameResult"], Any]  # (RGB image, analysed frame) → drawn image
+
+
+def _render_chunk(path: str, table: FrameTable, info: MediaInfo, draw: Draw, task: _RenderTask,
                   send: Callable[[tuple[Any, ...]], None]) -> None:
     """Worker job: one chunk of the annotated video, as its own small mp4 (local timestamps)."""
     import numpy as np
-
-    from posture.render import annotate_frame
 
     by_index = {r.index: r for r in task.results}
     last = task.carry
@@ -610,7 +611,7 @@ def _render_chunk(path: str, table: FrameTable, info: MediaInfo, task: _RenderTa
             last = result
             image = frame.image[:h, :w]
             if result is not None:
-                image = annotate_frame(image, result)
+                image = draw(image, result)
             vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
             container.mux(stream.encode(vf))
             done += 1
@@ -650,14 +651,15 @@ def _concat_segments(segments: Sequence[Path], starts: Sequence[int], rate: Frac
                     dst.mux(packet)
 
 
-def render_video_parallel(analysis: Analysis, out_path: Path,
+def render_video_parallel(analysis: Analysis, out_path: Path, draw: Draw,
                           progress: ProgressFn | None = None, *, workers: int = 0) -> Path | None:
     """``posture.render.render_video`` on every core: the same annotated mp4, drawn in chunks.
 
-    Each worker decodes its chunk by seeking, draws with ``annotate_frame`` and
-    encodes with render_video's settings; the segments are then joined without
-    re-encoding. Returns None (the caller renders sequentially) for photos,
-    short clips, one worker or an unusual file.
+    Each worker decodes its chunk by seeking, draws with ``draw`` (render_video passes
+    ``posture.render.annotate_frame``: a module-level function, so it reaches the
+    workers by name) and encodes with render_video's settings; the segments are then
+    joined without re-encoding. Returns None (the caller renders sequentially) for
+    photos, short clips, one worker or an unusual file.
     """
     info = analysis.info
     workers = resolve_workers(workers)
@@ -695,7 +697,7 @@ def render_video_parallel(analysis: Analysis, out_path: Path,
             if progress is not None:
                 progress(sum(done.values()), max(info.frames, 1))
 
-        job = functools.partial(_render_chunk, path, table, info)
+        job = functools.partial(_render_chunk, path, table, info, draw)
         if not _run_on_pool(workers, job, tasks, on_message, "render"):
             return None
         tmp = out_path.with_name(out_path.stem + ".part.mp4")

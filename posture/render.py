@@ -22,8 +22,8 @@ import av
 import cv2
 import numpy as np
 
+from posture.analysis import Analysis, FrameResult
 from posture.landmarks import SEGMENT_EDGES, SIDES, FramePose
-from posture.pipeline import Analysis, FrameResult
 from posture.video import open_media
 
 # RGB colours; amber and red chosen to stay distinct for red–green colour blindness.
@@ -282,7 +282,8 @@ def render_video(
     if workers != 1:
         from posture.parallel import render_video_parallel
 
-        done = render_video_parallel(analysis, out_path, progress, workers=workers)
+        done = render_video_parallel(analysis, out_path, annotate_frame, progress,
+                                     workers=workers)
         if done is not None:
             return done
     by_index = {f.index: f for f in analysis.frames}

@@ -243,13 +243,13 @@ def test_parallel_annotated_video_matches_sequential(runs: dict[str, Analysis],
                                                      tmp_path: Path) -> None:
     """Chunks drawn in workers and joined without re-encoding: same frames, same times."""
     from posture.parallel import render_video_parallel
-    from posture.render import render_video
+    from posture.render import annotate_frame, render_video
 
     analysis = runs["parallel"]
     seq = render_video(analysis, tmp_path / "seq.mp4")
     done: list[int] = []
-    par = render_video_parallel(analysis, tmp_path / "par.mp4", lambda d, t: done.append(d),
-                                workers=3)
+    par = render_video_parallel(analysis, tmp_path / "par.mp4", annotate_frame,
+                                lambda d, t: done.append(d), workers=3)
     assert par == tmp_path / "par.mp4" and done[-1] == analysis.info.frames
     assert not list(tmp_path.glob(".posture-render-*")) and not list(tmp_path.glob("*.part.*"))
     with open_media(seq) as a, open_media(par) as b:
