@@ -57,6 +57,15 @@ class PlannedExercise:
     views: frozenset[str] = frozenset()  # camera views the exercise is judged in (empty: any)
     notes: str = ""
     rom_peak: str = "max"  # "min": a smaller value is more range (wall sit, split squat, …)
+    rom_fault: str = ""  # the library's fault category for a range short of its own target
+
+    def short_of_target(self, rom: float) -> bool:
+        """A rep's range fell short of this prescription's target (its ``rom_peak`` way)."""
+        if self.rom_target_deg is None:
+            return False
+        if self.rom_peak == "min":
+            return rom > self.rom_target_deg
+        return rom < self.rom_target_deg
 
     @property
     def sides(self) -> tuple[str | None, ...]:
@@ -134,6 +143,8 @@ class SetResult:
     rom_peak: str = "max"  # which way is more range ("min" for wall sit, split squat, …)
     side: str | None = None  # "left" / "right" for a set of one side; None: not one side
     wrong_side_reps: int = 0  # reps done on the other side (not counted)
+    rom_reps: int = 0  # reps whose range was measured
+    rom_short: int = 0  # of those, reps short of the prescribed range target
 
     @property
     def rom_met(self) -> bool | None:
@@ -174,6 +185,28 @@ class ExerciseSummary:
     rom_target_deg: float | None
     tips: tuple[str, ...]  # the most frequent form faults, most frequent first
     by_side: tuple[tuple[str, int, int], ...] = ()  # (side, sets met, sets) per side
+    rom_fault: str = ""  # the fault category of a range short of the target (the library's)
+    rom_reps: int = 0  # reps whose range was measured
+    rom_short: int = 0  # of those, reps short of the prescribed range target
+
+    def rom_short_text(self) -> str:
+        """'4 of 8 reps short of the target range' ('' when none was measured)."""
+        if not self.rom_reps or self.kind == "hold":
+            return ""
+        if not self.rom_short:
+            return f"all {self.rom_reps} reps reached the target range"
+        return f"{self.rom_short} of {self.rom_reps} reps short of the target range"
+
+    def tip_keys(self) -> tuple[str, ...]:
+        """The tips to show: the range fault only when a rep fell short of *this* target.
+
+        The library flags a short range against its own target; the prescription may set
+        another, so the count of short reps decides (a best range above the target next
+        to "Not quite far enough" would read as a contradiction).
+        """
+        if self.kind == "hold" or not self.rom_fault or not self.rom_reps:
+            return self.tips
+        return tuple(t for t in self.tips if t != self.rom_fault or self.rom_short)
 
     def sets_text(self) -> str:
         """'3 of 4' or '3 of 4 (left 2 of 2, right 1 of 2)'."""
@@ -211,6 +244,8 @@ class _SetTally:
     rom: float | None = None
     faults: Counter[str] = field(default_factory=Counter)
     wrong_side: int = 0
+    rom_reps: int = 0
+    rom_short: int = 0
 
 
 class ProgrammeRunner:
@@ -384,6 +419,8 @@ class ProgrammeRunner:
             tally.faults.update(s.faults)  # a rep's faults, once per rep
             if s.rom_deg is not None:
                 tally.rom = ex.better(tally.rom, s.rom_deg)
+                tally.rom_reps += reps_up
+                tally.rom_short += reps_up if ex.short_of_target(s.rom_deg) else 0
             self._announce(str(min(tally.reps, int(ex.target))))
             said = True
         if self._target_reached(ex, tally):
@@ -472,7 +509,8 @@ class ProgrammeRunner:
             hold_s_done=tally.hold_s if ex.is_hold else None, rom_deg=tally.rom,
             rom_target_deg=ex.rom_target_deg, faults=dict(tally.faults), met=met,
             skipped=skipped, started_s=tally.started_s if self._tally is tally else None,
-            ended_s=t, rom_peak=ex.rom_peak, side=side, wrong_side_reps=tally.wrong_side))
+            ended_s=t, rom_peak=ex.rom_peak, side=side, wrong_side_reps=tally.wrong_side,
+            rom_reps=tally.rom_reps, rom_short=tally.rom_short))
         self._tally = None
 
     def _advance(self, t: float, rest: bool) -> None:
@@ -573,7 +611,9 @@ class ProgrammeRunner:
                 sets=ex.slots, done=float(done), prescribed=float(ex.slots * ex.target),
                 rom_best_deg=(min(roms) if ex.rom_peak == "min" else max(roms)) if roms else None,
                 rom_target_deg=ex.rom_target_deg,
-                tips=tuple(f for f, _ in faults.most_common(3)), by_side=by_side))
+                tips=tuple(f for f, _ in faults.most_common(3)), by_side=by_side,
+                rom_fault=ex.rom_fault, rom_reps=sum(r.rom_reps for r in rows),
+                rom_short=sum(r.rom_short for r in rows)))
         return tuple(out)
 
     def adherence(self) -> float:
@@ -613,7 +653,8 @@ def plan_from(prescriptions: Sequence[Any], library: Mapping[str, Any]) -> tuple
             setup_cue=str(_attr(ex, "setup_cue", "setup", "set_up_cue", default="") or ""),
             views=frozenset(str(v) for v in views), notes=str(_attr(p, "notes", default="")
                                                                or ""),
-            rom_peak=str(_attr(_attr(ex, "rom", default=None), "peak", default="max") or "max")))
+            rom_peak=str(_attr(_attr(ex, "rom", default=None), "peak", default="max") or "max"),
+            rom_fault=str(_attr(_attr(ex, "rom", default=None), "category", default="") or "")))
     return tuple(out)
 
 

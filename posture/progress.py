@@ -31,6 +31,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from posture.errors import PostureError
+from posture.exercises.words import rom_words
 from posture.printable import REPORT_CSS
 from posture.programme import (
     CONTRACT_KINDS,
@@ -135,6 +136,7 @@ class ProgressSummary:
     weeks: tuple[WeekAdherence, ...]
     exercises: tuple[ExerciseProgress, ...]
     times_per_week: int | None
+    counted_from: date | None = None  # the day adherence is counted from (see adherence_start)
 
     @property
     def adherence(self) -> float | None:
@@ -189,6 +191,31 @@ def day_credits(sessions: Iterable[ProgrammeSession], programme: Programme | Non
     for s in sessions:
         out[s.day] = min(out.get(s.day, 0.0) + session_share(s, programme), 1.0)
     return out
+
+
+def adherence_start(programme: Programme | None, set_up: date | None,
+                    sessions: Sequence[ProgrammeSession] = ()) -> date | None:
+    """The day adherence is counted from: when the programme was given to this patient here.
+
+    That is the later of the file's ``created`` date (the therapist may have written it
+    months ago — the shipped example is dated 2026-03-02) and ``set_up``, the day it was
+    first saved on this computer; weeks before it were never prescribed to this patient.
+    A workout recorded earlier still counts (a programme deleted and installed again),
+    so the start is never after the first workout.
+    """
+    created = date.fromisoformat(programme.created) if programme and programme.created else None
+    given = max((d for d in (created, set_up) if d is not None), default=None)
+    first = min((s.day for s in sessions), default=None)
+    if given is None:
+        return first
+    return min(given, first) if first is not None else given
+
+
+def workouts_words(full: int, part_done: int, prescribed: int | None = None) -> str:
+    """'2 of 3' or '0 of 3 (1 part-done)': whole workouts, never a share a patient cannot
+    read ("0.1 of 3"); a part-done workout is named, not added as a fraction."""
+    text = f"{full}" + (f" of {prescribed}" if prescribed is not None else "")
+    return text + (f" ({part_done} part-done)" if part_done else "")
 
 
 def weekly_adherence(sessions: Sequence[ProgrammeSession], programme: Programme | None = None,
@@ -351,11 +378,18 @@ def _by_side(rows: Sequence[Mapping[str, Any]], prescribed: Mapping[str, int]
 def summarise(sessions: Sequence[ProgrammeSession], programme: Programme | None = None, *,
               start: date | None = None, end: date | None = None,
               titles: Mapping[str, str] | None = None,
-              directions: Mapping[str, str] | None = None) -> ProgressSummary:
-    """The whole progress picture of one programme's workouts (see module docstring)."""
+              directions: Mapping[str, str] | None = None,
+              set_up: date | None = None) -> ProgressSummary:
+    """The whole progress picture of one programme's workouts (see module docstring).
+
+    Without ``start``, adherence counts from :func:`adherence_start` (``set_up``: the day
+    the programme was first saved on this computer, when known).
+    """
     sessions = sorted(sessions, key=lambda s: (s.day, s.started_at, s.id))
     if programme is None:
         programme = next((s.programme for s in reversed(sessions) if s.programme), None)
+    if start is None:
+        start = adherence_start(programme, set_up, sessions)
     weeks = weekly_adherence(sessions, programme, start=start, end=end)
     title = programme.title if programme else next(
         (s.programme_title for s in sessions if s.programme_title), "Home exercise programme")
@@ -365,7 +399,8 @@ def summarise(sessions: Sequence[ProgrammeSession], programme: Programme | None 
         start=weeks[0].monday if weeks else (days[0] if days else None),
         end=end or (days[-1] if days else None), days_done=len(days), weeks=weeks,
         exercises=exercise_progress(sessions, programme, titles, directions),
-        times_per_week=programme.times_per_week if programme else None)
+        times_per_week=programme.times_per_week if programme else None,
+        counted_from=start if weeks else None)
 
 
 def set_from_report(report: Mapping[str, Any], *, set_number: int = 1,
@@ -588,11 +623,15 @@ def _set(where: str, j: int, x: Any, problems: list[str]) -> dict[str, Any] | No
     if reps is not None and (not isinstance(reps, int) or isinstance(reps, bool) or reps < 0):
         problems.append(f"{at}: 'reps_done' must be a whole number of at least 0 — got "
                         f"{reps!r}.")
-    for name in ("target", "hold_s_done", "rom_deg", "rom_mean_deg", "rom_target_deg"):
+    for name in ("target", "hold_s_done"):
         v = x.get(name)
         f = _num(v)
         if v is not None and (f is None or f < 0):
             problems.append(f"{at}: '{name}' must be a number of at least 0 — got {v!r}.")
+    for name in ("rom_deg", "rom_mean_deg", "rom_target_deg"):  # signed: a leg below level
+        v = x.get(name)
+        if v is not None and _num(v) is None:
+            problems.append(f"{at}: '{name}' must be a number of degrees — got {v!r}.")
     faults = x.get("faults") or {}
     if not isinstance(faults, Mapping) or not all(
             isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
@@ -629,11 +668,6 @@ def _esc(v: Any) -> str:
     return html.escape("" if v is None else str(v))
 
 
-def _amount(v: float) -> str:
-    """2.6667 → "2.7", 3.0 → "3" (workouts done, partial ones as a share)."""
-    return f"{v:.1f}".removesuffix(".0")
-
-
 def _pct(v: float | None) -> str:
     return "–" if v is None else f"{100 * v:.0f}%"
 
@@ -666,7 +700,8 @@ def svg_weekly_adherence(weeks: Sequence[WeekAdherence], width: int = 796, heigh
         bw = step * 0.7
         parts.append(f'<rect class="week" data-week="{_esc(w.week)}" data-adherence="{a:.3f}" '
                      f'x="{x:.1f}" y="{y(a):.1f}" width="{bw:.1f}" height="{plot_h * a:.1f}" '
-                     f'fill="{TEAL}"><title>{_esc(w.week)}: {_amount(w.done)} of {w.prescribed} '
+                     f'fill="{TEAL}"><title>{_esc(w.week)}: '
+                     f'{_esc(workouts_words(w.full, w.partial, w.prescribed))} '
                      f'({_pct(a)})</title></rect>')
         if i % every == 0:
             parts.append(f'<text x="{x + bw / 2:.1f}" y="{height - 18}" font-size="10" '
@@ -682,15 +717,19 @@ def svg_rom(ex: ExerciseProgress, start: date | None = None, end: date | None = 
     pts = [r for r in ex.rom if r.best is not None or r.mean is not None]
     if not pts:
         return ""
-    left, right, top, bottom = 40, 10, 12, 30
+    values = [v for r in pts for v in (r.best, r.mean, r.target) if v is not None]
+    # A signed angle's ticks are words ("10° below level"), wider than "170°".
+    left = 40 if rom_words(ex.key, -1.0) == "-1°" else 96
+    right, top, bottom = 10, 12, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     d0 = min(start or pts[0].day, pts[0].day)
     d1 = max(end or pts[-1].day, pts[-1].day)
     span = max((d1 - d0).days, 1)
-    values = [v for r in pts for v in (r.best, r.mean, r.target) if v is not None]
     if ex.rom_target is not None:
         values.append(ex.rom_target)
-    lo = max(0.0, math.floor((min(values) - 10) / 10) * 10)
+    lo = float(math.floor((min(values) - 10) / 10) * 10)
+    if min(values) >= 0:  # an unsigned angle's axis starts at 0 at the lowest
+        lo = max(0.0, lo)
     hi = float(math.ceil((max(values) + 10) / 10) * 10)
     if hi <= lo:
         hi = lo + 10
@@ -709,13 +748,14 @@ def svg_rom(ex: ExerciseProgress, start: date | None = None, end: date | None = 
     for v in (lo + step * i for i in range(int((hi - lo) // step) + 1)):
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
                      f'stroke="{GRID}"/><text x="{left - 6}" y="{y(v) + 4:.1f}" font-size="10" '
-                     f'text-anchor="end" fill="#475569">{v:.0f}°</text>')
+                     f'text-anchor="end" fill="#475569">{_esc(rom_words(ex.key, v))}</text>')
     if ex.rom_target is not None:
         ty = y(ex.rom_target)
         parts.append(f'<line class="target" x1="{left}" x2="{width - right}" y1="{ty:.1f}" '
                      f'y2="{ty:.1f}" stroke="{TARGET}" stroke-width="2" stroke-dasharray="6 4"/>'
                      f'<text x="{width - right - 4}" y="{ty - 4:.1f}" font-size="10" '
-                     f'text-anchor="end" fill="{TARGET}">target {ex.rom_target:g}°</text>')
+                     f'text-anchor="end" fill="{TARGET}">target '
+                     f'{_esc(rom_words(ex.key, ex.rom_target))}</text>')
     for attr, colour, radius in (("mean", LIGHT, 2.5), ("best", TEAL, 3.5)):
         line = [(x(r.day), y(v)) for r in pts if (v := getattr(r, attr)) is not None]
         if len(line) > 1:
@@ -741,14 +781,15 @@ def _num_text(v: float) -> str:
 
 def _exercise_section(ex: ExerciseProgress, start: date | None, end: date | None,
                       labels: Mapping[str, str]) -> str:
-    target = "–" if ex.rom_target is None else f"{ex.rom_target:g}°"
+    target = rom_words(ex.key, ex.rom_target)
     bests = [r.best for r in ex.rom if r.best is not None]
     best = (min if ex.rom_peak == "min" else max)(bests) if bests else None
     rows = [("Sets with the target reached", ex.sets_text()),
             ("Done" if ex.kind == "reps" else "Held",
              f"{_num_text(ex.done)} of {_num_text(ex.prescribed)} {ex.unit} "
              f"({_pct(ex.share_done)})"),
-            ("Best range of motion", "–" if best is None else f"{best:.0f}° (target {target})")]
+            ("Best range of motion", "–" if best is None else
+             f"{rom_words(ex.key, best)} (target {target})")]
     table = "<table>" + "".join(f"<tr><th>{_esc(a)}</th><td>{_esc(b)}</td></tr>"
                                 for a, b in rows) + "</table>"
     chart = svg_rom(ex, start, end)
@@ -785,8 +826,9 @@ def progress_report_html(summary: ProgressSummary, *, patient: str = "", notes: 
         _tile("Weeks", str(len(summary.weeks)))))
     chart = svg_weekly_adherence(summary.weeks)
     week_rows = "".join(
-        f"<tr><td>{_esc(w.week)}</td><td>{w.monday:%d %b %Y}</td><td>{_amount(w.done)} of "
-        f"{w.prescribed}</td><td>{w.full}</td><td>{w.partial}</td><td>{_pct(w.adherence)}</td>"
+        f"<tr><td>{_esc(w.week)}</td><td>{w.monday:%d %b %Y}</td><td>"
+        f"{_esc(workouts_words(w.full, w.partial, w.prescribed))}</td><td>{w.full}</td>"
+        f"<td>{w.partial}</td><td>{_pct(w.adherence)}</td>"
         "</tr>" for w in summary.weeks)
     weeks_html = (f'<div class="chart">{chart}</div><table><tr><th>Week</th><th>From</th>'
                   "<th>Workouts</th><th>Full</th><th>Partial</th><th>Adherence</th></tr>"
@@ -822,7 +864,8 @@ motion is measured from the camera and is an estimate, not a clinical measuremen
 
 __all__ = ["CSV_COLUMNS", "EXPORT_FORMAT", "EXPORT_VERSION", "ExerciseProgress",
            "ProgressError", "ProgressImport", "ProgressSummary", "RomDay", "WeekAdherence",
-           "day_credits", "exercise_progress", "export_csv", "export_json", "import_progress",
+           "adherence_start", "day_credits", "exercise_progress", "export_csv", "export_json",
+           "import_progress",
            "iso_week", "progress_report_html", "report_side", "rom_directions",
            "session_share", "set_from_report", "summarise",
-           "svg_rom", "svg_weekly_adherence", "weekly_adherence"]
+           "svg_rom", "svg_weekly_adherence", "weekly_adherence", "workouts_words"]

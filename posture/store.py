@@ -44,7 +44,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -1216,6 +1216,22 @@ class HistoryStore:
                 (saved.id, saved.title, saved.patient, _dumps(saved.to_dict()), int(active),
                  now, now))
         return saved
+
+    def programme_set_up_on(self, programme_id: str) -> date | None:
+        """The local day the programme was first saved on this computer (None if not saved).
+
+        ``created_at`` is set by the first save and kept by later ones, so this is when
+        the programme was given to the patient here (progress counts adherence from it).
+        """
+        with self._transaction(write=False) as conn:
+            r = conn.execute("SELECT created_at FROM programmes WHERE id = ?",
+                             (str(programme_id),)).fetchone()
+        if r is None or r[0] is None:
+            return None
+        try:
+            return datetime.fromtimestamp(float(r[0])).date()
+        except (OverflowError, OSError, ValueError):
+            return None
 
     def list_programmes(self) -> list[Programme]:
         """Saved programmes, the most recently changed first."""

@@ -18,6 +18,13 @@ import altair as alt
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
+from posture.exercises.words import (
+    LEAN_METRICS,
+    LEVEL_METRICS,
+    LEVEL_WITHIN_DEG,
+    rom_metric,
+    rom_words,
+)
 from posture_app.charts import DAY_AXIS, _day_domain
 from posture_app.files import download_name
 from posture_app.records import CATEGORY_LABELS, finite
@@ -37,11 +44,12 @@ def weeks_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         start = pd.Timestamp(r["week_start"])
         full = int(r.get("full") or 0)
         partial = float(r.get("partial") or 0.0)  # the share of the sets done, summed
+        part_done = int(r.get("part_done") or (1 if partial > 0 else 0))
         out.append({"week": start, "label": f"Week of {start:%d %b}", "full": full,
-                    "partial": partial, "done": full + partial,
+                    "partial": partial, "done": full + partial, "part_done": part_done,
                     "prescribed": int(r.get("prescribed") or 0)})
     return pd.DataFrame(out, columns=["week", "label", "full", "partial", "done",
-                                      "prescribed"])
+                                      "part_done", "prescribed"])
 
 
 def adherence_chart(weeks: pd.DataFrame) -> alt.LayerChart | None:
@@ -50,9 +58,11 @@ def adherence_chart(weeks: pd.DataFrame) -> alt.LayerChart | None:
     if weeks.empty:
         return None
     long = pd.concat([
-        weeks.assign(kind="Done", sessions=weeks["full"].astype(float)),
-        weeks.assign(kind="Partly done", sessions=weeks["partial"].astype(float)),
-    ])[["label", "kind", "sessions", "prescribed"]]
+        weeks.assign(kind="Done", sessions=weeks["full"].astype(float),
+                     words=[f"{n} done in full" for n in weeks["full"]]),
+        weeks.assign(kind="Partly done", sessions=weeks["partial"].astype(float),
+                     words=[f"{n} part-done" for n in weeks["part_done"]]),
+    ])[["label", "kind", "sessions", "words", "prescribed"]]
     order = list(weeks["label"])
     top = max(float(weeks["done"].max()), float(weeks["prescribed"].max()), 1.0)
     y_scale = alt.Scale(domain=[0, math.ceil(top) + 0.5], nice=False)
@@ -65,8 +75,8 @@ def adherence_chart(weeks: pd.DataFrame) -> alt.LayerChart | None:
                         scale=alt.Scale(domain=["Done", "Partly done"],
                                         range=[DONE_COLOUR, PARTIAL_COLOUR])),
         order=alt.Order("kind:N", sort="ascending"),
-        tooltip=[alt.Tooltip("label:N", title="Week"), alt.Tooltip("kind:N", title=""),
-                 alt.Tooltip("sessions:Q", title="Workouts", format=".1f")])
+        tooltip=[alt.Tooltip("label:N", title="Week"),
+                 alt.Tooltip("words:N", title="Workouts")])
     target = alt.Chart(weeks).mark_tick(color=STATUS_COLOURS["caution"], thickness=3,
                                         size=40).encode(
         x=x, y=alt.Y("prescribed:Q", scale=y_scale),
@@ -82,17 +92,38 @@ def rom_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         best = finite(r.get("best"))
         if best is None:
             continue
-        out.append({"day": pd.Timestamp(r["day"]), "exercise": str(r["exercise"]),
-                    "best": best, "mean": finite(r.get("mean")),
-                    "target": finite(r.get("target"))})
-    return pd.DataFrame(out, columns=["day", "exercise", "best", "mean", "target"])
+        target = finite(r.get("target"))
+        key = str(r["exercise"])
+        out.append({"day": pd.Timestamp(r["day"]), "exercise": key,
+                    "best": best, "mean": finite(r.get("mean")), "target": target,
+                    "best_words": rom_words(key, best), "target_words": rom_words(key, target)})
+    return pd.DataFrame(out, columns=["day", "exercise", "best", "mean", "target",
+                                      "best_words", "target_words"])
+
+
+def angle_axis_labels(metric: str | None) -> str | None:
+    """A Vega ``labelExpr`` writing a signed metric's ticks in words ("10° below level"),
+    as :func:`posture.exercises.words.angle_words` does; None for an unsigned angle."""
+    words = LEVEL_METRICS.get(metric or "") or LEAN_METRICS.get(metric or "")
+    if words is None:
+        return None
+    zero, above, below = (w.replace("{n}", "' + format(abs(datum.value), 'd') + '")
+                          for w in words)
+    return (f"abs(datum.value) < {LEVEL_WITHIN_DEG:g} ? '{zero}' : datum.value > 0 ? "
+            f"'{above}' : '{below}'")
 
 
 def rom_chart(rom: pd.DataFrame, title: str) -> alt.LayerChart | None:
-    """One exercise's best range per day, with its target as a dashed line."""
+    """One exercise's best range per day, with its target as a dashed rule across the
+    chart (a rule, not a line: a line through one day draws nothing)."""
     d = rom.dropna(subset=["best"])
     if d.empty:
         return None
+    if "best_words" not in d:
+        d = d.assign(best_words=[f"{v:.0f}°" for v in d["best"]],
+                     target_words=["–" if pd.isna(v) else f"{v:.0f}°" for v in d["target"]])
+    labels = angle_axis_labels(rom_metric(str(d["exercise"].iloc[0]))) if "exercise" in d \
+        else None
     values = list(d["best"]) + [v for v in d["target"] if v is not None and pd.notna(v)]
     lo, hi = min(values), max(values)
     pad = max(5.0, 0.1 * (hi - lo))
@@ -100,18 +131,22 @@ def rom_chart(rom: pd.DataFrame, title: str) -> alt.LayerChart | None:
                         nice=False)
     x = alt.X("day:T", title="Day", axis=DAY_AXIS,
               scale=alt.Scale(domain=_day_domain(d["day"])))
+    axis = alt.Axis(labelExpr=labels) if labels else alt.Axis()
     base = alt.Chart(d).encode(
-        x=x, y=alt.Y("best:Q", title="Best range (°)", scale=y_scale),
+        x=x, y=alt.Y("best:Q", title="Best range", scale=y_scale, axis=axis),
         tooltip=[alt.Tooltip("day:T", title="Day", format="%d %b %Y"),
-                 alt.Tooltip("best:Q", title=f"{title}: best (°)", format=".0f"),
-                 alt.Tooltip("target:Q", title="Target (°)", format=".0f")])
+                 alt.Tooltip("best_words:N", title=f"{title}: best"),
+                 alt.Tooltip("target_words:N", title="Target")])
     chart = base.mark_line(color=PRIMARY, strokeWidth=2.5) + base.mark_point(
         color=PRIMARY, filled=True, size=70)
     targets = d.dropna(subset=["target"])
     if not targets.empty:
-        chart = chart + alt.Chart(targets).mark_line(
+        # The latest target, one rule across the whole chart (however many days).
+        last = targets.iloc[[-1]][["target", "target_words"]]
+        chart = chart + alt.Chart(last).mark_rule(
             color=STATUS_COLOURS["caution"], strokeDash=[6, 4], strokeWidth=2).encode(
-            x=x, y=alt.Y("target:Q", scale=y_scale))
+            y=alt.Y("target:Q", scale=y_scale),
+            tooltip=[alt.Tooltip("target_words:N", title="Target")])
     return chart.properties(height=220)
 
 
@@ -142,10 +177,18 @@ def _sessions(programme_id: str) -> list[Any]:
         return h.store.programme_sessions(programme_id)
 
 
+def _set_up_on(programme_id: str) -> date | None:
+    """The day the programme was first saved on this computer (None: not known)."""
+    with History() as h:
+        when = getattr(h.store, "programme_set_up_on", None)
+        return when(programme_id) if when is not None else None
+
+
 def week_rows(summary: Any) -> list[dict[str, Any]]:
-    """``weeks_frame``'s rows from the summary's weeks (partial = the share beyond full)."""
+    """``weeks_frame``'s rows from the summary's weeks (partial = the share beyond full,
+    part_done = the days with some but not all sets met)."""
     return [{"week_start": w.monday, "full": w.full, "partial": max(w.done - w.full, 0.0),
-             "prescribed": w.prescribed} for w in summary.weeks]
+             "part_done": w.partial, "prescribed": w.prescribed} for w in summary.weeks]
 
 
 def rom_rows(summary: Any) -> list[dict[str, Any]]:
@@ -211,9 +254,11 @@ def render() -> None:
         programme = by_id[pick]
         with guard("working out your progress"):
             sessions = _sessions(pick)
-            # Weeks run to today, so the weeks missed since the last workout show too.
-            summary = summarise(sessions, programme, end=date.today())
-            show_summary(summary, key="own")
+            set_up = _set_up_on(pick)
+            # Weeks run to today, so the weeks missed since the last workout show too; they
+            # start when the programme was set up here (not the file's date).
+            summary = summarise(sessions, programme, end=date.today(), set_up=set_up)
+            show_summary(summary, key="own", set_up=set_up)
             _workouts(sessions, programme)
             _downloads(summary, sessions)
     else:
@@ -250,8 +295,20 @@ def _imported(data: bytes) -> None:
         key="progress_imported_html", on_click="ignore")
 
 
-def show_summary(summary: Any, key: str = "own") -> None:
-    """Adherence per week, work done vs prescribed, range of movement over days, faults."""
+def counted_from_words(start: date, set_up: date | None) -> str:
+    """The History caption saying where adherence starts (``posture.progress``'s rule)."""
+    if set_up is not None and start == set_up:
+        return f"Counted from {start:%d %b %Y}, the day this programme was set up here."
+    return f"Counted from {start:%d %b %Y}."
+
+
+def show_summary(summary: Any, key: str = "own", set_up: date | None = None) -> None:
+    """Adherence per week, work done vs prescribed, range of movement over days, faults.
+
+    ``set_up``: the day the programme was first saved on this computer, for the caption.
+    """
+    from posture.progress import workouts_words
+
     programme = summary.programme
     patient = programme.patient if programme is not None else None
     st.markdown(f"#### {summary.title}" + (f" — {patient}" if patient else ""))
@@ -263,13 +320,16 @@ def show_summary(summary: Any, key: str = "own") -> None:
         last = weeks.iloc[-1]
         c = st.columns(3)
         c[0].metric("Workouts this week",
-                    f"{_count(float(last['done']))} of {int(last['prescribed'])}")
+                    workouts_words(int(last["full"]), int(last["part_done"]),
+                                   int(last["prescribed"])))
         c[1].metric("Workouts done overall",
                     f"{100 * summary.adherence:.0f} %" if summary.adherence is not None
                     else "–",
                     help="Workouts done out of those prescribed, week by week (a partly done "
                          "workout counts as the share of its sets done; extra workouts in a "
                          "week do not make up for another week).")
+        if summary.counted_from is not None:
+            st.caption(counted_from_words(summary.counted_from, set_up))
         c[2].metric("Days with a workout", summary.days_done)
         st.markdown("##### Workouts per week")
         chart = adherence_chart(weeks)
@@ -284,7 +344,7 @@ def show_summary(summary: Any, key: str = "own") -> None:
     rom = rom_frame(rom_rows(summary))
     if not rom.empty:
         st.markdown("##### Range of movement over the days")
-        st.caption("The best range each day; the dashed line is the target.")
+        st.caption("The best range each day; the dashed line across the chart is the target.")
         lower = {ex.key for ex in summary.exercises if ex.rom_peak == "min"}
         cols = st.columns(2, gap="large")
         for i, ex_key in enumerate(dict.fromkeys(rom["exercise"])):
@@ -335,10 +395,6 @@ def _workouts(sessions: Sequence[Any], programme: Any) -> None:
         st.caption("A workout is saved after every set. One not finished (the page was "
                    "closed, or the computer switched off) stays as a partial workout of "
                    "its day.")
-
-
-def _count(v: float) -> str:
-    return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"
 
 
 def _work_row(ex: Any) -> dict[str, Any]:

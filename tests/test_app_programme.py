@@ -330,7 +330,8 @@ def test_history_shows_adherence_rom_and_faults_of_stored_workouts(downloads):
     rom = specs[1]
     assert [layer["encoding"]["y"]["field"] for layer in rom["layer"]] == ["best", "best",
                                                                             "target"]
-    assert all(layer["encoding"]["x"]["scale"]["domain"] for layer in rom["layer"])
+    assert all(layer["encoding"]["x"]["scale"]["domain"] for layer in rom["layer"][:2])
+    assert "x" not in rom["layer"][2]["encoding"]  # the target: a rule across the chart
     # Downloads: the printable report, CSV (one row per set) and JSON.
     html = next(v for k, v in downloads.items() if k.endswith("-progress.html")).decode()
     assert html.startswith("<!DOCTYPE html>") and "<svg" in html and "Sam" in html
@@ -338,6 +339,47 @@ def test_history_shows_adherence_rom_and_faults_of_stored_workouts(downloads):
     assert csv_text.startswith("day,iso_week") and len(csv_text.strip().splitlines()) == 10
     exported = next(v for k, v in downloads.items() if k.endswith("-progress.json"))
     assert json.loads(exported)["format"] == "posture-progress"
+
+
+def test_history_one_day_after_installing_the_example(downloads):
+    """Issue #13: the example (created 2026-03-02) installed today counts from today, a
+    part-done workout is named, and the target of one day's range is drawn."""
+    from datetime import date, datetime, timedelta
+
+    from app_stubs import REPO
+
+    from posture.programme import load_programme
+
+    example = load_programme(REPO / "docs" / "examples" / "low-back-programme.toml")
+    assert example.created == "2026-03-02"
+    s = store()
+    saved = s.save_programme(example, active=True)
+    today = date.today()
+    s.record_programme_session(saved.id, sets=[{
+        "exercise": "bird_dog", "set": 1, "kind": "reps", "target": 8, "reps_done": 8,
+        "rom_deg": -10.0, "rom_target_deg": -8.0, "met": True, "side": "left"}], day=today,
+        started_at=datetime.now().timestamp(), finished=False)
+    at = app_test("history")
+    at.run()
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Workouts this week"] == "0 of 3 (1 part-done)"
+    assert metrics["Workouts done overall"] == "2 %"  # 1 of 16 sets of 3 workouts
+    text = page_text(at)
+    assert f"Counted from {today:%d %b %Y}, the day this programme was set up here." in text
+    specs = [json.loads(c.proto.spec) for c in _charts(at)]
+    assert len(specs) == 2
+    weeks = specs[0]["layer"][0]["encoding"]["x"]["scale"]["domain"]
+    monday = today - timedelta(days=today.weekday())
+    assert weeks == [f"Week of {monday:%d %b}"]  # not the ~40 weeks since 2 March
+    rom = specs[1]
+    target = rom["layer"][2]
+    assert target["mark"]["type"] == "rule" and "x" not in target["encoding"]
+    assert target["encoding"]["y"]["field"] == "target"
+    assert "below level" in rom["layer"][0]["encoding"]["y"]["axis"]["labelExpr"]
+    tips = [t["field"] for t in rom["layer"][0]["encoding"]["tooltip"]]
+    assert tips == ["day", "best_words", "target_words"]  # "10° below level", not -10
 
 
 def test_history_imports_a_patients_progress_file(tmp_path, monkeypatch, downloads):
@@ -393,6 +435,8 @@ def test_the_worked_example_programme_opens_for_editing():
     assert at.text_input(key="prog_title").value == expected.title
     sets = sorted((n.key, n.value) for n in at.number_input if n.key.endswith("_sets"))
     assert [v for _, v in sets] == [p.sets for p in expected.prescriptions]
+    # The bird-dog's signed target (-8) says what it means (issue #13).
+    assert "Target: 8° below level" in [c.value for c in at.caption]
     # Saved from the editor unchanged, it is the same programme (its own id kept).
     at.button(key="programme_save").click()
     at.run()

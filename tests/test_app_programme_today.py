@@ -232,7 +232,8 @@ def test_a_day_of_two_exercises_is_walked_set_by_set_and_saved(monkeypatch) -> N
     assert "Today's summary" in text and "3 of 3 (100%)" in text
     assert "Saved to your history" in text
     summary = at.dataframe[0].value  # the summary comes first, the programme below
-    assert list(summary["Best range"]) == ["24°", "–"]
+    # The best range, and how many reps of the same set fell short of the target (20°).
+    assert list(summary["Best range"]) == ["24° (1 of 4 reps short of the target range)", "–"]
     assert list(summary["Done"]) == ["4 of 4 reps", "1 of 1 s"]
 
     # Saved as it went (after each set, one row updated in place), then finished.
@@ -434,3 +435,19 @@ def test_a_workout_left_part_way_stays_in_the_history_as_in_progress(monkeypatch
     with HistoryStore() as store:
         (day,) = store.programme_sessions()  # the same row, now finished
     assert [s["skipped"] for s in day.sets] == [False, True] and not day.in_progress
+
+
+def test_signed_range_targets_are_shown_in_words(monkeypatch) -> None:
+    """Issue #13: the bird-dog's leg target is "8° below level", never "-8°"."""
+    fakes = install(monkeypatch)
+    fakes.programme.prescriptions.append(
+        {"exercise": "bird_dog", "sets": 1, "reps": 8, "rom_target_deg": -8, "side": "each"})
+    fakes.programme.prescriptions.append(
+        {"exercise": "standing_back_extension", "sets": 1, "reps": 5, "rom_target_deg": -20})
+    install_webrtc(monkeypatch, playing=False)
+    at = app_test("programme_today")
+    at.session_state[CTRL_KEY] = seeded_controller()
+    at.run()
+    no_exception(at)
+    table = at.dataframe[0].value
+    assert list(table["Range target"]) == ["20°", "–", "8° below level", "20° back"]

@@ -469,3 +469,37 @@ def test_the_real_assessor_reports_the_bird_dog_side_to_the_runner() -> None:
     first = runner.results[0]
     assert (first.side, first.reps_done, first.wrong_side_reps, first.met) == (
         "left", 2, 1, True)
+
+
+def test_the_summary_counts_reps_short_of_the_prescribed_range_target() -> None:
+    """Issue #13: the best range (174°) above the target (170°) beside "Not quite far
+    enough" read as a contradiction; the summary says how many reps fell short instead."""
+    bridge = replace(BRIDGE, sets=1, target=4, rom_target_deg=170.0, rom_fault="hips_sag")
+    s = Script(ProgrammeRunner([bridge]))
+    s.frames(2.1)
+    for rom in (165.0, 174.0, 168.0, 171.0):  # the library flags every rep below its own
+        s.rep(rom, faults=("hips_sag",))
+    (summary,) = s.runner.summary()
+    assert summary.rom_best_deg == 174.0
+    assert (summary.rom_reps, summary.rom_short) == (4, 2)
+    assert summary.rom_short_text() == "2 of 4 reps short of the target range"
+    assert summary.tip_keys() == ("hips_sag",)
+
+
+def test_a_range_fault_is_not_a_tip_when_every_rep_reached_the_prescribed_target() -> None:
+    bridge = replace(BRIDGE, sets=1, target=2, rom_target_deg=160.0, rom_fault="hips_sag")
+    s = Script(ProgrammeRunner([bridge]))
+    s.frames(2.1)
+    s.rep(165.0, faults=("hips_sag", "hips_low"))  # short of the library's 170, not of 160
+    s.rep(168.0, faults=("hips_sag",))
+    (summary,) = s.runner.summary()
+    assert summary.tips[0] == "hips_sag"
+    assert summary.tip_keys() == ("hips_low",)
+    assert summary.rom_short_text() == "all 2 reps reached the target range"
+
+
+def test_plan_from_keeps_the_library_range_fault() -> None:
+    lib = {"glute_bridge": {"title": "Glute bridge", "kind": "reps",
+                            "rom": {"peak": "max", "target": 170.0, "category": "hips_sag"}}}
+    (ex,) = plan_from([{"exercise": "glute_bridge", "sets": 1, "reps": 5}], lib)
+    assert ex.rom_fault == "hips_sag" and ex.rom_target_deg == 170.0

@@ -16,6 +16,7 @@ from posture.programme import CONTRACT_KINDS, Programme, programme_from_dict
 from posture.progress import (
     CSV_COLUMNS,
     ProgressError,
+    adherence_start,
     export_csv,
     export_json,
     import_progress,
@@ -23,6 +24,7 @@ from posture.progress import (
     session_share,
     summarise,
     weekly_adherence,
+    workouts_words,
 )
 from posture.store import HistoryStore, ProgrammeSession
 
@@ -224,7 +226,8 @@ def test_the_report_has_both_charts_and_nothing_external(
     assert '<svg class="chart-adherence"' in page
     assert len(re.findall(r'<rect class="week"', page)) == 3
     assert 'data-week="2026-W11" data-adherence="0.000"' in page
-    assert "<td>2.7 of 3</td>" in page  # week 10: two full days and two thirds of one
+    # Week 10: two full days and two thirds of one, in words (never "2.7 of 3").
+    assert "<td>2 of 3 (1 part-done)</td>" in page and "2.7" not in page
     assert 'data-week="2026-W12" data-adherence="1.000"' in page
     rom_chart = re.search(r'<svg class="chart-rom" data-exercise="glute_bridge".*?</svg>', page)
     assert rom_chart is not None
@@ -376,3 +379,80 @@ def test_a_reviewed_recording_of_an_each_side_exercise_counts_for_the_side_it_sh
         {"exercise": "side_plank", "sets": 1, "hold_s": 20, "side": "left"}]}, known=KNOWN)
     assert report_side({"hold": {"side": None}}, left_only.prescriptions[0]) == "left"
     assert report_side({"hold": {"side": "right"}}, left_only.prescriptions[0]) == "right"
+
+
+# ---------------------------------------------------------------------------- issue #13
+def test_adherence_counts_from_the_day_the_programme_was_set_up_here() -> None:
+    """The example file says created = 2026-03-02; installed on 30 Nov 2026, the weeks
+    before were never prescribed to this patient (not ~40 missed weeks, 0 %)."""
+    p = the_programme()
+    set_up = date(2026, 11, 30)
+    assert adherence_start(p, set_up) == set_up
+    done = ProgrammeSession(id=1, programme_id="p1", programme_title="T", programme_file={},
+                            day=date(2026, 12, 2), started_at=0, duration_s=0,
+                            sets=tuple(FULL))
+    s = summarise([done], p, end=date(2026, 12, 4), set_up=set_up, titles=TITLES,
+                  directions=DIRECTIONS)
+    assert [w.week for w in s.weeks] == ["2026-W49"] and s.counted_from == set_up
+    assert s.adherence == pytest.approx(1 / 3)
+    # A file dated after it was set up counts from its own date; a workout before both
+    # (the programme deleted and installed again) is never dropped.
+    assert adherence_start(p, date(2026, 2, 1)) == date(2026, 3, 2)
+    early = ProgrammeSession(id=2, programme_id="p1", programme_title="T", programme_file={},
+                             day=date(2026, 11, 20), started_at=0, duration_s=0,
+                             sets=tuple(FULL))
+    assert adherence_start(p, set_up, [early, done]) == date(2026, 11, 20)
+    assert adherence_start(None, None, [done]) == date(2026, 12, 2)
+
+
+def test_the_store_keeps_the_day_a_programme_was_first_saved(
+        tmp_path: Path, monkeypatch: Any) -> None:
+    import posture.store as store_module
+
+    first = datetime(2026, 11, 30, 10).timestamp()
+    with HistoryStore(tmp_path / "h.sqlite3") as s:
+        assert s.programme_set_up_on("p1") is None
+        monkeypatch.setattr(store_module.time, "time", lambda: first)
+        s.save_programme(the_programme(), active=True)
+        monkeypatch.setattr(store_module.time, "time", lambda: first + 5 * 86400)
+        s.save_programme(the_programme())  # edited later: still given on the 30th
+        assert s.programme_set_up_on("p1") == date(2026, 11, 30)
+
+
+def test_workouts_are_whole_numbers_in_words() -> None:
+    assert workouts_words(0, 1, 3) == "0 of 3 (1 part-done)"
+    assert workouts_words(2, 0, 3) == "2 of 3"
+    assert workouts_words(1, 2) == "1 (2 part-done)"
+
+
+@pytest.mark.parametrize(("exercise", "value", "words"), [
+    ("bird_dog", -8.0, "8° below level"), ("bird_dog", 0.4, "level"),
+    ("bird_dog", 12.0, "12° above level"), ("hamstring_stretch", 80.0, "80° above level"),
+    ("standing_back_extension", -20.0, "20° back"),
+    ("standing_back_extension", 5.0, "5° forward"), ("glute_bridge", 174.0, "174°"),
+    ("wall_sit", 95.0, "95°"), ("glute_bridge", None, "–"),
+])
+def test_range_targets_are_said_in_words(exercise: str, value: float | None,
+                                         words: str) -> None:
+    from posture.exercises.words import rom_words
+
+    assert rom_words(exercise, value) == words
+
+
+def test_the_report_says_signed_ranges_in_words() -> None:
+    p = programme_from_dict({
+        "id": "p2", "title": "Back", "times_per_week": 3, "created": "2026-03-02",
+        "exercises": [{"exercise": "standing_back_extension", "sets": 1, "reps": 5}]},
+        known=KNOWN)
+    x = {"exercise": "standing_back_extension", "set": 1, "kind": "reps", "target": 5,
+         "reps_done": 5, "rom_deg": -24.0, "rom_target_deg": -20.0, "faults": {},
+         "met": True, "skipped": False}
+    w = ProgrammeSession(id=1, programme_id="p2", programme_title="Back", programme_file={},
+                         day=date(2026, 3, 2), started_at=0, duration_s=0, sets=(x,))
+    page = progress_report_html(summarise([w], p, directions={
+        "standing_back_extension": "min"}))
+    assert "24° back (target 20° back)" in page and "target 20° back</text>" in page
+    assert not re.search(r">-\d", page)  # no bare negative angle anywhere
+    # A signed range goes to the clinic and back (it was refused as "at least 0").
+    back = import_progress(export_json([w], p))
+    assert back.sessions[0].sets[0]["rom_target_deg"] == -20.0

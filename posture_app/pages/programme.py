@@ -454,6 +454,8 @@ def _item(draft: dict[str, Any], pos: int, item: dict[str, Any],
             _seed(k + field, _typed(field, item.get(field)))
             with col:
                 item[field] = st.number_input(label, key=k + field, **opts)
+                if field == "rom_target_deg":
+                    _target_meaning(item["exercise"], item[field])
                 _show(errors, (uid, field))
         _seed(k + "side", item.get("side") or "both")
         with cols[4]:
@@ -468,6 +470,18 @@ def _item(draft: dict[str, Any], pos: int, item: dict[str, Any],
                  if u == uid and f not in shown]
         for f in other:
             _show(errors, (uid, f))
+
+
+def _target_meaning(key: str, value: Any) -> None:
+    """Under a signed range target (-8 for the bird-dog's leg), what the sign means."""
+    from posture.exercises.words import rom_words
+
+    if value is None:
+        return
+    words = rom_words(key, float(value))
+    if words != f"{float(value):.0f}°":  # a signed metric: say it ("8° below level")
+        st.caption(f"Target: {words}", help="The angle is signed: for this exercise "
+                   "negative means below level (a limb) or back (the trunk).")
 
 
 def _views(views: Any) -> str:

@@ -29,6 +29,7 @@ from typing import Any
 import streamlit as st
 
 from posture.errors import PostureError
+from posture.exercises.words import rom_words
 from posture.programme_run import (
     ExerciseSample,
     ExerciseSummary,
@@ -424,8 +425,7 @@ def _programme_table(programme: Any, plan: tuple[PlannedExercise, ...]) -> None:
         per_set = ex.target_text()
         rows.append({"Exercise": ex.title, "Sets": ex.sets, "Each set": per_set,
                      "Rest": f"{ex.rest_s:g} s",
-                     "Range target": "–" if ex.rom_target_deg is None
-                     else f"{ex.rom_target_deg:g}°",
+                     "Range target": rom_words(ex.key, ex.rom_target_deg),
                      "Side": SIDE_WORDS.get(ex.side or "both", str(ex.side)),
                      "Notes": ex.notes or ""})
     st.dataframe(rows, hide_index=True, width="stretch")
@@ -441,7 +441,7 @@ def _summary(run: TodayRun, settings: Mapping[str, Any]) -> None:
             + "</div>")
     st.dataframe([_summary_row(s) for s in runner.summary()], hide_index=True,
                  width="stretch")
-    tips = [(s.title, fault_words(s.key, t)) for s in runner.summary() for t in s.tips]
+    tips = [(s.title, tip_words(s, t)) for s in runner.summary() for t in s.tip_keys()]
     if tips:
         st.markdown("**Form tips for next time**")
         st.markdown("\n".join(f"- {title}: {words}" for title, words in tips))
@@ -455,9 +455,18 @@ def _summary(run: TodayRun, settings: Mapping[str, Any]) -> None:
 
 def _summary_row(s: ExerciseSummary) -> dict[str, Any]:
     unit = "s" if s.kind == "hold" else "reps"
-    rom = "–" if s.rom_best_deg is None else f"{s.rom_best_deg:.0f}°"
-    target = "–" if s.rom_target_deg is None else f"{s.rom_target_deg:g}°"
+    rom = rom_words(s.key, s.rom_best_deg)
+    short = s.rom_short_text()
     return {"Exercise": s.title, "Sets done": s.sets_text(),
             "Done": f"{s.done:.0f} of {s.prescribed:g} {unit}",
-            "Best range": rom, "Range target": target,
-            "Tips": ", ".join(fault_words(s.key, t) for t in s.tips) or "–"}
+            "Best range": f"{rom} ({short})" if short and s.rom_best_deg is not None else rom,
+            "Range target": rom_words(s.key, s.rom_target_deg),
+            "Tips": ", ".join(fault_words(s.key, t) for t in s.tip_keys()) or "–"}
+
+
+def tip_words(s: ExerciseSummary, fault: str) -> str:
+    """A tip in the patient's words; the short-range one says how many reps fell short,
+    counted from the same reps as the best range beside it."""
+    if fault == s.rom_fault and s.rom_short:
+        return f"{fault_words(s.key, fault)} ({s.rom_short_text()})"
+    return fault_words(s.key, fault)
