@@ -146,10 +146,14 @@ def install_programme(page: Any, server: AppServer, text: str, tmp_path: Path) -
     expect(page.get_by_text("Low back — week 1").first).to_be_visible()
 
 
-def start_camera(page: Any) -> Any:
+def start_camera(page: Any, server: AppServer) -> Any:
     webrtc = page.frame_locator('iframe[title*="webrtc_streamer"]').first
     webrtc_button(webrtc, "start").click(timeout=PAGE_LOAD_MS)
-    assert wait_for_frames(page, 10, timeout_s=90) > 10
+    frames = wait_for_frames(page, 10, timeout_s=90)
+    # On a failure, say what the page and the server showed (a CI run is not replayable).
+    assert frames > 10, (f"{frames} frames analysed in 90 s.\nPage:\n"
+                         f"{page.inner_text('body')[-3000:]}\nServer log:\n"
+                         f"{server.log_text()[-3000:]}")
     return webrtc
 
 
@@ -194,7 +198,7 @@ def test_todays_programme_in_chromium_with_a_fake_camera(server, tmp_path):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             install_programme(page, server, PROGRAMME.format(reps=reps_key, hold=hold_key),
                               tmp_path)
-            start_camera(page)
+            start_camera(page, server)
             try:
                 steps = walk_the_day(page, DAY_TIMEOUT_S)
             finally:
@@ -247,7 +251,7 @@ def test_skip_a_set_and_finish_early_in_chromium(server, tmp_path):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             install_programme(page, server, BUTTONS_PROGRAMME, tmp_path)
-            start_camera(page)
+            start_camera(page, server)
             # Side-on and in view: the camera check passes and set 1 begins.
             step = wait_for_step(page, "set", "sit_to_stand")
             assert step["set"] == "1"
