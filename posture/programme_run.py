@@ -416,7 +416,7 @@ class ProgrammeRunner:
             said = True
         elif reps_up:
             tally.reps += reps_up
-            tally.faults.update(s.faults)  # a rep's faults, once per rep
+            tally.faults.update(self._rep_faults(ex, s))
             if s.rom_deg is not None:
                 tally.rom = ex.better(tally.rom, s.rom_deg)
                 tally.rom_reps += reps_up
@@ -493,6 +493,18 @@ class ProgrammeRunner:
         self._cue = None
         self._side_note = None
         self._announce(f"{ex.set_words(self.slot)} — {ex.target_text()}")
+
+    @staticmethod
+    def _rep_faults(ex: PlannedExercise, s: ExerciseSample) -> list[str]:
+        """A rep's faults, once per rep. A short range is judged against the therapist's
+        target, not the library's, so a rep that met the prescription is not saved (and
+        shown in History) as short."""
+        faults = [f for f in s.faults if not ex.rom_fault or f != ex.rom_fault]
+        if ex.rom_fault and s.rom_deg is not None and ex.short_of_target(s.rom_deg):
+            faults.append(ex.rom_fault)
+        elif ex.rom_fault and s.rom_deg is None and ex.rom_fault in s.faults:
+            faults.append(ex.rom_fault)  # no range measured: keep the assessor's word
+        return faults
 
     def _complete_set(self, t: float, met: bool, skipped: bool = False) -> None:
         self._record(t, met=met, skipped=skipped)
@@ -647,8 +659,9 @@ def plan_from(prescriptions: Sequence[Any], library: Mapping[str, Any]) -> tuple
                                .capitalize()),
             kind=kind, sets=int(_attr(p, "sets", default=1) or 1), target=float(target),
             rest_s=float(_attr(p, "rest_s", default=30.0) or 0.0),
-            rom_target_deg=_float_or_none(_attr(p, "rom_target_deg", default=None)) or
-            _float_or_none(_attr(_attr(ex, "rom", default=None), "target", default=None)),
+            rom_target_deg=_prescribed_or(
+                _float_or_none(_attr(p, "rom_target_deg", default=None)),
+                _float_or_none(_attr(_attr(ex, "rom", default=None), "target", default=None))),
             side=_attr(p, "side", default=None),
             setup_cue=str(_attr(ex, "setup_cue", "setup", "set_up_cue", default="") or ""),
             views=frozenset(str(v) for v in views), notes=str(_attr(p, "notes", default="")
@@ -669,6 +682,11 @@ def _attr(obj: Any, *names: str, default: Any = ...) -> Any:
     if default is ...:
         raise AttributeError(f"no {' / '.join(names)} on {obj!r}")
     return default
+
+
+def _prescribed_or(prescribed: float | None, default: float | None) -> float | None:
+    """The therapist's value where given (0° is a real target: "level"), else the library's."""
+    return default if prescribed is None else prescribed
 
 
 def _float_or_none(value: Any) -> float | None:

@@ -493,9 +493,30 @@ def test_a_range_fault_is_not_a_tip_when_every_rep_reached_the_prescribed_target
     s.rep(165.0, faults=("hips_sag", "hips_low"))  # short of the library's 170, not of 160
     s.rep(168.0, faults=("hips_sag",))
     (summary,) = s.runner.summary()
-    assert summary.tips[0] == "hips_sag"
     assert summary.tip_keys() == ("hips_low",)
     assert summary.rom_short_text() == "all 2 reps reached the target range"
+    # What is saved (and counted in History's "Form to work on") is judged the same way.
+    (result,) = s.runner.results
+    assert result.faults == {"hips_low": 1}
+
+
+def test_a_saved_set_counts_only_the_reps_short_of_the_prescribed_target() -> None:
+    bridge = replace(BRIDGE, sets=1, target=3, rom_target_deg=170.0, rom_fault="hips_sag")
+    s = Script(ProgrammeRunner([bridge]))
+    s.frames(2.1)
+    s.rep(165.0, faults=("hips_sag",))
+    s.rep(174.0)  # the library may miss it; the prescription's target decides
+    s.rep(None, faults=("hips_sag",))  # no range measured: the assessor's word stands
+    (result,) = s.runner.results
+    assert result.faults == {"hips_sag": 2}
+
+
+def test_a_prescribed_target_of_zero_is_kept() -> None:
+    lib = {"bird_dog": {"title": "Bird-dog", "kind": "reps",
+                        "rom": {"peak": "max", "target": 5.0, "category": "reach_low"}}}
+    (ex,) = plan_from([{"exercise": "bird_dog", "sets": 1, "reps": 5, "rom_target_deg": 0}],
+                      lib)
+    assert ex.rom_target_deg == 0.0
 
 
 def test_plan_from_keeps_the_library_range_fault() -> None:
