@@ -381,8 +381,16 @@ def workout_rows(sessions: Sequence[Any], programme: Any = None) -> list[dict[st
         met = sum(1 for x in w.sets if x.get("met"))
         out.append({"Day": f"{w.day:%a %d %b %Y}", "Sets done": f"{met} of {total}",
                     "Counts as": f"{100 * session_share(w, programme):.0f} % of a workout",
-                    "Status": PART_WAY if getattr(w, "in_progress", False) else "Finished"})
+                    "Status": _status(w, met, total)})
     return out
+
+
+def _status(w: Any, met: int, total: int) -> str:
+    """How the workout ended: "Finished" only beside all its sets (a patient may press
+    Finish early; "1 of 16 … Finished" read as a contradiction)."""
+    if getattr(w, "in_progress", False):
+        return PART_WAY
+    return "Finished" if met >= total else "Ended early"
 
 
 def _workouts(sessions: Sequence[Any], programme: Any) -> None:

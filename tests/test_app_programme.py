@@ -481,6 +481,13 @@ def test_history_shows_sides_and_a_workout_left_part_way():
     assert [(w["Sets done"], w["Counts as"], w["Status"]) for w in workouts] == [
         ("1 of 3", "33 % of a workout", "Not finished — saved part-way"),
         ("3 of 3", "100 % of a workout", "Finished")]
+    # A workout ended with "Finish early" is not called finished beside its missing sets.
+    s.record_programme_session(saved.id, sets=[dog("left", True)], day=monday,
+                               started_at=start + 7200)
+    at.run()
+    tables = {tuple(df.value.columns): df.value for df in at.dataframe}
+    newest = tables[("Day", "Sets done", "Counts as", "Status")].to_dict("records")[0]
+    assert (newest["Sets done"], newest["Status"]) == ("1 of 3", "Ended early")
     assert "saved after every set" in page_text(at)
 
 
