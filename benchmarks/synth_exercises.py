@@ -19,9 +19,11 @@ exact per-frame joints (``frames_gt[].joints_3d``) give the true angles, from wh
 ``benchmarks/exercise_eval.py`` derives the expected reps, hold time and range of motion
 with the library's own definitions — so the labels never depend on a tuned threshold.
 
-Not rendered (the renderer cannot pose them faithfully): sit-to-stand (the chair anchor
-holds the hips still, so the body would slide) and the side plank (needs a roll about the
-body's long axis, which the pose parameters lack).
+Two extensions to the pose parameters, added at run time (``world_rotations`` below):
+``roll`` turns the whole body about its forward axis (a side plank lies on its side,
+chest to the camera) and ``fore_abd_L/R`` gives a forearm its own abduction (arms crossed
+on the chest). Sit-to-stand keeps the feet planted (the "stand" anchor) with a chair
+placed under the seated frames, so the hips travel forward as the person rises.
 """
 
 import argparse
@@ -38,6 +40,7 @@ if SYNTH_DIR not in sys.path:
 
 import numpy as np  # noqa: E402
 from synth import generate as GEN  # noqa: E402
+from synth import pose as PO  # noqa: E402
 from synth import recipes as RC  # noqa: E402
 
 SET = "exercises"
@@ -290,14 +293,156 @@ def prone_press_up(u, o):
                 exercise=_exercise("prone_press_up", "reps", "good", k))
 
 
+def world_rotations(body, p):
+    """The stock bone rotations, plus ``fore_abd_L/R`` (a forearm's own abduction, so the
+    forearms can cross the chest) and ``roll`` (the whole body turned about its forward
+    axis, + toward its right side going down: lying on the side for a side plank)."""
+    w = _orig_world_rotations(body, p)
+    Y = PO.roty(p["yaw"])
+    arm_yaw = p["trunk_twist"] if p.get("arm_yaw") is None else p["arm_yaw"]
+    YA = Y @ PO.roty(arm_yaw)
+    H = body.head
+    for s, sg in (("L", 1), ("R", -1)):
+        a = p.get("fore_abd_" + s)
+        if a is None:
+            continue
+        f, a = np.radians(p["fore_flex_" + s]), np.radians(a)
+        rest = H[body.bidx["wrist." + s]] - H[body.bidx["lowerarm01." + s]]
+        aim = YA @ np.array([sg * np.sin(a), -np.cos(a) * np.cos(f), np.cos(a) * np.sin(f)])
+        w["lowerarm01." + s] = PO.rot_between(rest, aim)
+    if p.get("roll"):
+        R = Y @ PO.rotz(p["roll"]) @ Y.T
+        w = {b: R @ m for b, m in w.items()}
+    return w
+
+
+_orig_world_rotations = PO.world_rotations
+
+
+def _joints(variant, pose):
+    """Exact joints of one pose (origin at the root), to solve a pose before scripting it."""
+    from synth import clip as CL
+
+    body = CL.get_body(variant)
+    return body.gt_points(body.pose(world_rotations(body, PO.full(pose))))
+
+
+# Arms crossed on the chest (the 30-s chair stand test): upper arms a little forward,
+# forearms across the chest (the left one a little higher, so they do not meet).
+def _crossed(u):
+    return dict(arm_flex_L=u(22, 28), arm_flex_R=u(22, 28), arm_abd=u(2, 6),
+                fore_flex_L=u(92, 98), fore_flex_R=u(78, 84),
+                fore_abd_L=-u(58, 64), fore_abd_R=-u(58, 64))
+
+
+def sit_to_stand(u, o):
+    # Checked on the true angles: seated the knees are at ~85°, standing ~177°; the trunk
+    # leans ~35° forward at seat-off in a good rep; "trunk_collapse" pitches and rounds it
+    # to ~70°; "hands_push_off" puts the hands on the thighs (wrists at ~0.3 of stature)
+    # from seat-off until the knees pass ~120°.
+    crossed = _crossed(u)
+    seated = dict(yaw=0.0, pelvis_tilt=u(-2, 2), spine_flex=u(-2, 2), neck_flex=u(0, 6),
+                  head_flex=u(-4, 0), thigh=u(88, 92), shank=u(4, 8), foot=0.0, **crossed)
+    k = RC.KB(seated)
+    k.hold(u(1.0, 1.2), "exercise_start")
+    intent = o.get("intent", "good")
+    stand = dict(pelvis_tilt=u(-1, 2), spine_flex=u(-2, 1), neck_flex=u(0, 5), thigh=0.0,
+                 shank=u(0, 2))
+    hands_down = dict(arm_flex_L=u(3, 6), arm_flex_R=u(3, 6), arm_abd=u(6, 9),
+                      fore_flex_L=u(8, 14), fore_flex_R=u(8, 14))
+    hands_down.update(fore_abd_L=hands_down["arm_abd"], fore_abd_R=hands_down["arm_abd"])
+    back = {p: seated[p] for p in stand}
+    faults = {}
+    for i in range(1, 4):
+        bad = intent != "good" and i in (2, 3)
+        off = dict(pelvis_tilt=u(32, 37), spine_flex=u(3, 7), neck_flex=-u(8, 12),
+                   thigh=u(86, 90), shank=u(11, 14))
+        mid = dict(pelvis_tilt=u(24, 28), spine_flex=u(1, 4), neck_flex=-u(4, 8),
+                   thigh=u(52, 56), shank=u(10, 13))
+        arms_up, arms_mid = dict(crossed), dict(crossed)
+        if bad and intent == "trunk_collapse":
+            off.update(pelvis_tilt=u(52, 56), spine_flex=u(26, 30), neck_flex=-u(0, 4))
+            mid.update(pelvis_tilt=u(44, 48), spine_flex=u(20, 24))
+        elif bad:  # hands_push_off: hands on the lower thighs, pushing
+            push = dict(arm_flex_L=u(10, 14), arm_flex_R=u(10, 14), arm_abd=u(8, 11),
+                        fore_flex_L=u(40, 46), fore_flex_R=u(40, 46))
+            push.update(fore_abd_L=push["arm_abd"], fore_abd_R=push["arm_abd"])
+            arms_up, arms_mid = push, dict(push, fore_flex_L=u(14, 18), fore_flex_R=u(14, 18))
+            arms_mid.update(arm_flex_L=arms_mid["arm_flex_L"] - 8,
+                            arm_flex_R=arms_mid["arm_flex_R"] - 8)
+        t0 = k.t
+        k.move(u(0.45, 0.55), dict(off, **arms_up), label=None)
+        k.move(u(0.3, 0.4), dict(mid, **arms_mid), label=None)
+        k.move(u(0.4, 0.5), dict(stand, **(hands_down if bad and intent != "trunk_collapse"
+                                           else {})), label=None)
+        tb = k.t
+        hold = u(0.3, 0.45)
+        k.move(hold, {}, label=None)
+        k.move(u(0.4, 0.5), dict(mid, **arms_mid), label=None)
+        k.move(u(0.3, 0.4), dict(off, **arms_up), label=None)
+        k.move(u(0.35, 0.45), dict(back, **crossed), label=None)
+        k._seg(t0, k.t, "sit_to_stand")
+        k.reps.append(dict(index=i, kind="rep", label="sit_to_stand", start_s=RC.R3(t0),
+                           bottom_s=RC.R3(tb + hold / 2), end_s=RC.R3(k.t)))
+        k.hold(u(0.5, 0.7), "exercise_rest")
+        if bad:
+            faults[i] = intent
+    return dict(activity="exercise", anchor="stand", kb=k, sway={},
+                props=dict(chair=dict(recline_deg=RC.R3(u(0, 5)))),
+                exercise=_exercise("sit_to_stand", "reps", intent, k, faults))
+
+
+def _side_plank_pose(variant, bend, leg):
+    """A side plank on the right forearm, facing the camera: the roll at which the elbow
+    and the lower ankle are level (both on the floor), for a trunk side bend ``bend`` and
+    legs swung ``leg`` degrees toward the ceiling (both + = the hips sag)."""
+    base = dict(yaw=0.0, pelvis_tilt=0.0, spine_flex=0.0, neck_flex=0.0, head_flex=0.0,
+                trunk_lateral=bend, thigh=0.0, shank=0.0, foot=0.0,
+                leg_abd_L=leg, shank_abd_L=leg, leg_abd_R=-leg, shank_abd_R=-leg,
+                arm_flex_R=0.0, fore_flex_R=90.0, fore_abd_R=0.0,
+                arm_flex_L=5.0, arm_abd_L=8.0, fore_flex_L=10.0)
+    lo, hi = 55.0, 89.0
+    for _ in range(16):  # the elbow sinks relative to the ankle as the roll grows
+        th = (lo + hi) / 2
+        j = _joints(variant, dict(base, roll=th, arm_abd_R=th))
+        if j["elbow_R"][1] > j["ankle_R"][1]:
+            lo = th
+        else:
+            hi = th
+    return dict(base, roll=th, arm_abd_R=th)
+
+
+def side_plank(u, o):
+    # Checked on the true joints seen head-on: the good line is straight within ~3°; "sag"
+    # bends the trunk and swings the legs so the hips drop ~25° below the line (the
+    # elbow and the lower foot stay on the floor: the roll is solved for each pose).
+    variant = o.get("body", "m_young")
+    good = _side_plank_pose(variant, u(-1, 1), u(-1, 1))
+    k = RC.KB(good)
+    intent = o.get("intent", "good")
+    if intent == "good":
+        k.hold(u(10.5, 11.5), "side_plank_good")
+    else:
+        sag = _side_plank_pose(variant, u(14, 16), u(12, 14))
+        k.hold(u(3.6, 4.0), "side_plank_good")
+        k.move(u(0.5, 0.6), sag, label="transition")
+        k.hold(u(2.4, 2.7), "side_plank_sag")
+        k.move(u(0.5, 0.6), good, label="transition")
+        k.hold(u(3.0, 3.4), "side_plank_good")
+    return dict(activity="exercise", anchor="stand", kb=k, props={}, sway={},
+                exercise=_exercise("side_plank", "hold", intent, k,
+                                   hold_labels=("side_plank_good", "side_plank_sag")))
+
+
 NEW_RECIPES = {
     "glute_bridge": glute_bridge, "front_plank": front_plank, "hip_hinge": hip_hinge,
     "heel_raise": heel_raise, "standing_back_extension": back_extension, "wall_sit": wall_sit,
     "split_squat": split_squat, "hamstring_stretch": hamstring_stretch,
     "knee_to_chest": knee_to_chest, "bird_dog": bird_dog, "prone_press_up": prone_press_up,
+    "sit_to_stand": sit_to_stand, "side_plank": side_plank,
 }
 FLOOR = {"glute_bridge", "front_plank", "hamstring_stretch", "knee_to_chest", "bird_dog",
-         "prone_press_up"}
+         "prone_press_up", "side_plank"}
 # Labels of the segments (no angle checks: the exercise block carries the intent).
 NEW_LABELS = {name: dict(activity="exercise", definition=desc, check=[]) for name, desc in {
     "exercise_start": "In the exercise's start position, before the first rep.",
@@ -316,6 +461,9 @@ NEW_LABELS = {name: dict(activity="exercise", definition=desc, check=[]) for nam
     "stretch_good": "The stretch held in its end position.",
     "stretch_knee_bent": "The straight-leg stretch held with the knee bent.",
     "wall_sit_too_high": "Wall sit held too high (knees well short of 90 degrees).",
+    "sit_to_stand": "One sit-to-stand rep (rise from the chair to standing and sit back).",
+    "side_plank_good": "Side plank held in a straight line, facing the camera.",
+    "side_plank_sag": "Side plank with the hips sagging toward the floor.",
 }.items()}
 
 
@@ -348,7 +496,13 @@ def _plan():
           ("heel_raise", dict(intent="knees_bent", body="f_young"), "side_right"),
           ("heel_raise", dict(intent="lean", body="m_older_heavy"), "side_left"),
           ("standing_back_extension", dict(intent="knees_bent", body="m_young"), "side_left"),
-          ("bird_dog", dict(intent="leg_high", body="f_young"), "side_right")]
+          ("bird_dog", dict(intent="leg_high", body="f_young"), "side_right"),
+          # Appended: sit-to-stand from a chair (side views) and the side plank (head-on).
+          ("sit_to_stand", dict(intent="good", body="m_older_heavy"), "side_left"),
+          ("sit_to_stand", dict(intent="hands_push_off", body="f_young"), "side_right"),
+          ("sit_to_stand", dict(intent="trunk_collapse", body="m_young"), "side_left"),
+          ("side_plank", dict(intent="good", body="f_young"), "front"),
+          ("side_plank", dict(intent="sag", body="m_older_heavy"), "front")]
     return p
 
 
@@ -393,6 +547,7 @@ def install():
     global _orig_build_clip
     from synth import clip as CL
 
+    CL.world_rotations = PO.world_rotations = world_rotations
     RC.RECIPES.update({k: _recipe(v) for k, v in NEW_RECIPES.items()})
     GEN.LABELS.update(NEW_LABELS)
     GEN.PLANS[SET] = _plan()

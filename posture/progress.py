@@ -40,7 +40,7 @@ from posture.programme import (
     exercise_titles,
     programme_from_dict,
 )
-from posture.store import ProgrammeSession
+from posture.store import RECORDING_SOURCE, ProgrammeSession
 
 EXPORT_FORMAT = "posture-progress"
 EXPORT_VERSION = 1
@@ -443,7 +443,8 @@ def set_from_report(report: Mapping[str, Any], *, set_number: int = 1,
             "rom_target_deg": rom_target if rom_target is not None else _num(rom.get("target")),
             "faults": {str(k): int(_num(v) or 0) for k, v in dict(ex.get("faults") or {}).items()
                        if _num(v)},
-            "met": bool(met), "skipped": False, "session_id": session_id, "side": side}
+            "met": bool(met), "skipped": False, "session_id": session_id, "side": side,
+            "source": RECORDING_SOURCE}  # a live page saving the same workout keeps it
 
 
 def report_side(section: Mapping[str, Any], prescription: Any = None) -> str | None:

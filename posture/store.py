@@ -590,6 +590,9 @@ class ProgrammeSession:
                 "sets": [dict(x) for x in self.sets]}
 
 
+#: A set's ``source`` when it was counted from a reviewed recording (not the live page).
+RECORDING_SOURCE = "recording"
+
 _SET_KEYS = ("exercise", "key", "set", "set_number", "kind", "target", "reps_done",
              "hold_s_done", "rom_deg", "rom_best_deg", "rom_mean_deg", "rom_target_deg",
              "faults", "met", "skipped", "session_id", "side")
@@ -1339,9 +1342,18 @@ class HistoryStore:
         What the page calls after every set (``finished=False``) and at the end
         (``finished=True``); one transaction, so a crash keeps either the old sets or the
         new ones. :class:`StoreError` (a sentence) when the workout was deleted meanwhile.
+        Sets added from a reviewed recording (``source = "recording"``, e.g. in another
+        tab while this workout runs) are not the live page's to replace: they are kept,
+        after its sets.
         """
-        rows = [_set_row(x, i) for i, x in enumerate(sets or ())]
         with self._transaction(write=True) as conn:
+            kept = [d for d in (_set_dict(r) for r in conn.execute(
+                "SELECT * FROM programme_sets WHERE programme_session_id = ? "
+                "ORDER BY position", (int(programme_session_id),)))
+                if d.get("source") == RECORDING_SOURCE]
+            new = [x for x in (sets or ()) if _as_mapping(x, "each set").get("source")
+                   != RECORDING_SOURCE]
+            rows = [_set_row(x, i) for i, x in enumerate([*new, *kept])]
             cur = conn.execute(
                 "UPDATE programme_sessions SET duration_s = COALESCE(?, duration_s), "
                 "updated_at = ?, status = CASE WHEN ? THEN 'finished' ELSE status END "

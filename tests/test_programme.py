@@ -22,7 +22,7 @@ from posture.programme import (
     load_programme,
     programme_from_dict,
 )
-from posture.store import MIGRATIONS, HistoryStore, StoreError
+from posture.store import MIGRATIONS, RECORDING_SOURCE, HistoryStore, StoreError
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "docs" / "examples" / "low-back-programme.toml"
@@ -404,6 +404,28 @@ def test_a_workout_saved_as_it_goes_is_updated_in_place_then_finished(
         store.update_programme_session(wid, sets=[first])
     with pytest.raises(StoreError, match="no longer in the history"):
         store.add_programme_set(wid, first)
+
+
+def test_a_set_added_from_a_recording_survives_the_live_pages_next_save(
+        store: HistoryStore) -> None:
+    """Review (another tab) adds a set while today's workout runs live; the live page then
+    saves its own sets, which used to replace the reviewed one."""
+    store.save_programme(programme(id="a"), active=True)
+    live = {"exercise": "standing_back_extension", "set": 1, "kind": "reps", "target": 5,
+            "reps_done": 5, "met": True, "side": "left"}
+    wid = store.record_programme_session("a", sets=[live], finished=False)
+    reviewed = {"exercise": "glute_bridge", "set": 1, "kind": "reps", "target": 10,
+                "reps_done": 10, "met": True, "source": RECORDING_SOURCE}
+    store.add_programme_set(wid, reviewed)
+    store.update_programme_session(wid, sets=[live, {**live, "side": "right"}], finished=True)
+    [w] = store.programme_sessions("a")
+    assert [(x["exercise"], x.get("side"), x.get("source")) for x in w.sets] == [
+        ("standing_back_extension", "left", None), ("standing_back_extension", "right", None),
+        ("glute_bridge", None, RECORDING_SOURCE)]
+    # Saving again does not duplicate it, nor does a live list that already carries it.
+    store.update_programme_session(wid, sets=[live, reviewed], finished=True)
+    [w] = store.programme_sessions("a")
+    assert [x["exercise"] for x in w.sets] == ["standing_back_extension", "glute_bridge"]
 
 
 def test_migration_from_v3_keeps_workouts_as_finished(tmp_path: Path) -> None:
