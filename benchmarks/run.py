@@ -189,16 +189,38 @@ def bare_pose() -> Any:
                                   min_detection_confidence=0.5, min_tracking_confidence=0.5)
 
 
-def interleaved_round(frames: list[tuple[float, Any]], activity: str,
-                      warmup: int) -> dict[str, Any]:
-    """(a), (b), (c) on every frame in rotating order; per-frame wall and CPU seconds."""
+def live_session(activity: str, exercise: str | None = None) -> Any:
+    """The live chain as the app builds it: the posture assessor, or with ``exercise`` the
+    home-exercise assessor that "Today's programme" runs (issue #11's budget)."""
     from posture.live import LiveSession
+
+    if exercise is None:
+        return LiveSession(activity=activity)
+    from posture.exercises import get_exercise
+    from posture.exercises.assess import ExerciseAssessor
+
+    ex = get_exercise(exercise)
+    return LiveSession(assessor_factory=lambda **_: ExerciseAssessor(ex))
+
+
+def exercise_clip(key: str) -> Path:
+    """A rendered good-form side-view clip of the exercise (``sample_videos/exercises``)."""
+    found = sorted((REPO / "sample_videos" / "exercises").glob(f"*_{key}_good_side_*.mp4"))
+    if not found:
+        raise SystemExit(f"no good side-view clip of {key!r} in sample_videos/exercises; "
+                         "pass --clip")
+    return found[0]
+
+
+def interleaved_round(frames: list[tuple[float, Any]], activity: str,
+                      warmup: int, exercise: str | None = None) -> dict[str, Any]:
+    """(a), (b), (c) on every frame in rotating order; per-frame wall and CPU seconds."""
     from posture.render import annotate_frame
 
     with quiet_stderr():
         bare = bare_pose()
-        live_b = LiveSession(activity=activity)
-        live_c = LiveSession(activity=activity)
+        live_b = live_session(activity, exercise)
+        live_c = live_session(activity, exercise)
 
     def run_a(t: float, img: Any) -> None:
         bare.process(img)
@@ -696,6 +718,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="seconds of decoded frames for (a)(b)(c) (kept in memory)")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--activity", default="auto")
+    p.add_argument("--exercise", help="time the home-exercise chain of this library key "
+                   "(e.g. glute_bridge) in (b)(c), on its rendered clip unless --clip; "
+                   "the other sections are skipped")
     p.add_argument("--workers", type=int, default=0, help="parallel analyze (0 = all cores)")
     p.add_argument("--real-min", type=float, default=10.0,
                    help="stream minutes through the real model for the memory growth")
@@ -719,6 +744,10 @@ def main(argv: list[str] | None = None) -> int:
         args.real_min, args.replay_min = min(args.real_min, 1.0), min(args.replay_min, 5.0)
         args.mem_warmup_s = min(args.mem_warmup_s, 15.0)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    source = SAMPLE
+    if args.exercise:  # the budget of issue #11: only (a)(b)(c) mean something here
+        skip |= {"stages", "analyze", "video", "memory"}
+        source = exercise_clip(args.exercise)
 
     report: dict[str, Any] = {"environment": environment(), "targets": TARGETS,
                               "command": " ".join(["benchmarks/run.py", *(argv or sys.argv[1:])])}
@@ -735,9 +764,9 @@ def main(argv: list[str] | None = None) -> int:
             report["clip"] = {"path": str(clip), "built": False}
         else:
             clip = Path(tmp) / f"bench_{args.seconds:g}s_640x480_30fps.mp4"
-            log(f"building a {args.seconds:g} s 640×480 30 fps clip from {SAMPLE.name} …")
-            build_clip(SAMPLE, args.seconds, clip)
-            report["clip"] = {"source": str(SAMPLE.relative_to(REPO)), "built": True,
+            log(f"building a {args.seconds:g} s 640×480 30 fps clip from {source.name} …")
+            build_clip(source, args.seconds, clip)
+            report["clip"] = {"source": str(source.relative_to(REPO)), "built": True,
                               "recipe": "loop, scale to 480 high, pad to 640x480, 30 fps, "
                                         "x264 veryfast crf 20 gop 60"}
         from posture.video import open_media
@@ -758,7 +787,8 @@ def main(argv: list[str] | None = None) -> int:
             rounds = []
             for r in range(args.rounds):
                 with quiet_stderr():  # MediaPipe's first-frame warnings
-                    rounds.append(interleaved_round(frames, args.activity, warmup))
+                    rounds.append(interleaved_round(frames, args.activity, warmup,
+                                                    args.exercise))
                 one = summarise_rounds([rounds[-1]])["wall"]
                 log(f"  round {r + 1}: a {one['a_ms']:.2f} ms · b {one['b_ms']:.2f} ms · "
                     f"c {one['c_ms']:.2f} ms · b/a {one['b_over_a']:.3f} · "
