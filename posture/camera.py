@@ -65,6 +65,18 @@ def _mean(pts: dict[int, list[float]], idx: tuple[int, ...], k: int) -> float:
     return sum(pts[i][k] for i in idx) / len(idx)
 
 
+def _on_its_side(pts: dict[int, list[float]]) -> bool:
+    """A body lying on its side facing the camera (a side plank): the trunk runs across
+    the picture and the hip line stands upright in it. Both kinds of evidence below assume
+    level hip and shoulder lines (a side plank read as a camera 73° above), so such a
+    frame says nothing about the camera."""
+    hip = [(pts[int(L.LEFT_HIP)][k] + pts[int(L.RIGHT_HIP)][k]) / 2 for k in range(3)]
+    sh = [(pts[int(L.LEFT_SHOULDER)][k] + pts[int(L.RIGHT_SHOULDER)][k]) / 2
+          for k in range(3)]
+    hx, hy, hz = (abs(pts[int(L.LEFT_HIP)][k] - pts[int(L.RIGHT_HIP)][k]) for k in range(3))
+    return abs(sh[0] - hip[0]) > abs(sh[1] - hip[1]) and hy > max(hx, hz)
+
+
 def elevation_sample(world: FloatArray | None) -> ElevationSample:
     """Camera elevation from MediaPipe's world landmarks (camera axes, y down, z away).
 
@@ -86,6 +98,8 @@ def elevation_sample(world: FloatArray | None) -> ElevationSample:
     if world is None:
         return NO_SAMPLE
     pts = {i: world[i].tolist() for i in _ALL}
+    if _on_its_side(pts):
+        return NO_SAMPLE
     lat_num = lat_den = 0.0
     side = [0.0, 0.0, 0.0]  # the body's left–right axis, pointing away from the camera
     for a, b in _LINES:

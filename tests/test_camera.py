@@ -164,6 +164,17 @@ def test_front_view_says_nothing_about_elevation():
     assert elevation_sample(_pose(5, 40).world).weight == 0.0
 
 
+def test_a_body_on_its_side_says_nothing_about_elevation():
+    """A side plank facing the camera: its hip line stands upright in the picture, which
+    the level-lines evidence read as a camera 73° above (issue #11's side-plank renders)."""
+    body = body_points(trunk_lean=0.0, neck_lean=0.0, thigh=0.0, shin=0.0)  # (fwd, up, left)
+    lying = np.column_stack([body[:, 1], -body[:, 2], -body[:, 0]])  # head along +x, left up
+    lying -= (lying[L.LEFT_HIP] + lying[L.RIGHT_HIP]) / 2
+    assert elevation_sample(lying).weight == 0.0
+    # Standing side-on, the same points give the level camera they were seen from.
+    assert elevation_sample(_pose(90, 0).world).deg == pytest.approx(0.0, abs=1e-6)
+
+
 def test_tracker_converges_holds_through_gaps_and_flags_steep_cameras():
     tr = ElevationTracker()
     assert math.isnan(tr.estimate.deg)
