@@ -327,12 +327,12 @@ def _joints(variant, pose):
     return body.gt_points(body.pose(world_rotations(body, PO.full(pose))))
 
 
-# Arms crossed on the chest (the 30-s chair stand test): upper arms a little forward,
-# forearms across the chest (the left one a little higher, so they do not meet).
+# Arms crossed on the chest (the 30-s chair stand test): elbows forward and in, forearms
+# across the chest rising to the other shoulder (the left one a little higher).
 def _crossed(u):
-    return dict(arm_flex_L=u(22, 28), arm_flex_R=u(22, 28), arm_abd=u(2, 6),
-                fore_flex_L=u(92, 98), fore_flex_R=u(78, 84),
-                fore_abd_L=-u(58, 64), fore_abd_R=-u(58, 64))
+    return dict(arm_flex_L=u(20, 24), arm_flex_R=u(18, 22), arm_abd=-u(8, 12),
+                fore_flex_L=u(138, 144), fore_flex_R=u(130, 136),
+                fore_abd_L=-u(54, 60), fore_abd_R=-u(54, 60))
 
 
 def sit_to_stand(u, o):
@@ -359,22 +359,27 @@ def sit_to_stand(u, o):
                    thigh=u(86, 90), shank=u(11, 14))
         mid = dict(pelvis_tilt=u(24, 28), spine_flex=u(1, 4), neck_flex=-u(4, 8),
                    thigh=u(52, 56), shank=u(10, 13))
-        arms_up, arms_mid = dict(crossed), dict(crossed)
         if bad and intent == "trunk_collapse":
             off.update(pelvis_tilt=u(52, 56), spine_flex=u(26, 30), neck_flex=-u(0, 4))
             mid.update(pelvis_tilt=u(44, 48), spine_flex=u(20, 24))
-        elif bad:  # hands_push_off: hands on the lower thighs, pushing
+        # Crossed arms go with the chest: the trunk's forward pitch lowers their elevation.
+        arms_up, arms_mid = (dict(crossed, **{f"{a}_flex_{s}": crossed[f"{a}_flex_{s}"]
+                                               - pose["pelvis_tilt"] - pose["spine_flex"]
+                                               for a in ("arm", "fore") for s in "LR"})
+                             for pose in (off, mid))
+        arms_top = crossed
+        if bad and intent == "hands_push_off":  # hands_push_off: hands on the lower thighs, pushing
             push = dict(arm_flex_L=u(10, 14), arm_flex_R=u(10, 14), arm_abd=u(8, 11),
                         fore_flex_L=u(40, 46), fore_flex_R=u(40, 46))
             push.update(fore_abd_L=push["arm_abd"], fore_abd_R=push["arm_abd"])
             arms_up, arms_mid = push, dict(push, fore_flex_L=u(14, 18), fore_flex_R=u(14, 18))
             arms_mid.update(arm_flex_L=arms_mid["arm_flex_L"] - 8,
                             arm_flex_R=arms_mid["arm_flex_R"] - 8)
+            arms_top = hands_down
         t0 = k.t
         k.move(u(0.45, 0.55), dict(off, **arms_up), label=None)
         k.move(u(0.3, 0.4), dict(mid, **arms_mid), label=None)
-        k.move(u(0.4, 0.5), dict(stand, **(hands_down if bad and intent != "trunk_collapse"
-                                           else {})), label=None)
+        k.move(u(0.4, 0.5), dict(stand, **arms_top), label=None)
         tb = k.t
         hold = u(0.3, 0.45)
         k.move(hold, {}, label=None)
@@ -423,7 +428,7 @@ def side_plank(u, o):
     if intent == "good":
         k.hold(u(10.5, 11.5), "side_plank_good")
     else:
-        sag = _side_plank_pose(variant, u(14, 16), u(12, 14))
+        sag = _side_plank_pose(variant, u(17, 19), u(14, 16))
         k.hold(u(3.6, 4.0), "side_plank_good")
         k.move(u(0.5, 0.6), sag, label="transition")
         k.hold(u(2.4, 2.7), "side_plank_sag")
@@ -569,7 +574,32 @@ def _exercise_block(spec):
     return spec.get("exercise")
 
 
+def _add_labels(out):
+    """Add the exercise labels to the set's labels.json (the generator copies the stock
+    vocabulary), in the file's own layout, so every segment label of the clips is defined."""
+    path = os.path.join(out, "labels.json")
+    if not os.path.exists(path):
+        return
+    with open(path) as fh:
+        text = fh.read()
+    have = json.loads(text)["labels"]
+    new = [(k, v) for k, v in NEW_LABELS.items() if k not in have]
+    if not new:
+        return
+    head, sep, _ = text.rstrip().rpartition("\n  }\n}")
+    assert sep, "unexpected labels.json layout"
+    body = ",\n".join(
+        f'    {json.dumps(k)}: {{\n      "activity": {json.dumps(v["activity"])},\n'
+        f'      "definition": {json.dumps(v["definition"], ensure_ascii=False)},\n'
+        f'      "check": []\n    }}' for k, v in new)
+    text = head + ",\n" + body + sep + "\n"
+    json.loads(text)
+    with open(path, "w") as fh:
+        fh.write(text)
+
+
 def finish_manifest(out, seed):
+    _add_labels(out)
     path = os.path.join(out, "manifest.json")
     if not os.path.exists(path):
         return

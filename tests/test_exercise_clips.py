@@ -50,7 +50,8 @@ def test_reps_counted_as_the_true_movement(part: str) -> None:
         assert abs(e["rom_deg"] - t["rom_deg"]) <= 6.0
 
 
-@pytest.mark.parametrize("part", ["bird_dog_good", "hip_hinge_good", "prone_press_up_good"])
+@pytest.mark.parametrize("part", ["bird_dog_good", "hip_hinge_good", "prone_press_up_good",
+                                  "sit_to_stand_good"])
 def test_good_reps_stay_good(part: str) -> None:
     _, est = _both(_clip(part))
     assert est["reps"] and not any(e["faults"] for e in est["reps"])
@@ -84,7 +85,9 @@ def test_a_good_hold_is_timed_within_half_a_second() -> None:
 
 
 @pytest.mark.parametrize(("part", "category"), [("heel_raise_knees_bent", "knee_bent"),
-                                                ("bird_dog_leg_high", "lumbar_overextension")])
+                                                ("bird_dog_leg_high", "lumbar_overextension"),
+                                                ("sit_to_stand_hands_push_off", "hands_push_off"),
+                                                ("sit_to_stand_trunk_collapse", "trunk_collapse")])
 def test_a_scripted_fault_is_flagged_on_its_own_reps(part: str, category: str) -> None:
     """The fault on the reps that were scripted with it (2 and 3), not on the clean ones."""
     js = _clip(part)
@@ -97,3 +100,54 @@ def test_a_scripted_fault_is_flagged_on_its_own_reps(part: str, category: str) -
             continue  # a rep the start-posture check did not count (the truth neither)
         cats = {f["category"] for f in match["faults"]}
         assert (category in cats) == bool(rep["fault"]), (rep, match["faults"])
+
+
+@pytest.mark.parametrize("part", ["sit_to_stand_good", "sit_to_stand_hands_push_off",
+                                  "sit_to_stand_trunk_collapse"])
+def test_sit_to_stand_counts_each_rise_from_the_chair(part: str) -> None:
+    """Feet planted, hips travelling from the seat to standing: each scripted rise is one
+    rep at the true time, and each reached a full stand in the truth and the coach."""
+    js = _clip(part)
+    scripted = json.loads(js.read_text())["exercise"]["reps"]
+    truth, est = _both(js)
+    assert len(truth["reps"]) == len(scripted) == 3
+    assert len(est["reps"]) == len(truth["reps"])
+    for t, e in zip(truth["reps"], est["reps"], strict=True):
+        assert abs(e["peak_s"] - t["peak_s"]) < 1.0
+        assert t["rom_reached"] and e["rom_reached"]
+
+
+def _held_scripted(js: Path) -> float:
+    """Seconds the clip was scripted in good side-plank form, less the start check's wait."""
+    from posture.exercises import get_exercise
+
+    ex = json.loads(js.read_text())["exercise"]
+    good = sum(s["end_s"] - s["start_s"] for s in ex["hold_segments"]
+               if s["label"] == "side_plank_good")
+    return good - get_exercise("side_plank").start_s
+
+
+_LYING_ON_SIDE = pytest.mark.xfail(strict=True, reason=(
+    "a body on its side facing the camera is read as oblique / camera too high: "
+    "posture/view.py body_yaw and posture/camera.py elevation_sample assume level hip and "
+    "shoulder lines (an upright body)"))
+
+
+@_LYING_ON_SIDE
+def test_side_plank_good_hold_is_timed_head_on() -> None:
+    js = _clip("side_plank_good_front")
+    _, est = _both(js)
+    assert not est["faults"]
+    assert abs(est["hold"]["held_s"] - _held_scripted(js)) <= 0.5
+
+
+@_LYING_ON_SIDE
+def test_side_plank_sag_pauses_the_timer_while_the_hips_sag() -> None:
+    js = _clip("side_plank_sag_front")
+    sag = next(s for s in json.loads(js.read_text())["exercise"]["hold_segments"]
+               if s["label"] == "side_plank_sag")
+    _, est = _both(js)
+    assert est["faults"].get("body_sag")
+    (pause,) = est["hold"]["pauses"]
+    assert pause["start_s"] < sag["start_s"] + 0.5 and pause["end_s"] > sag["end_s"] - 0.5
+    assert pause["end_s"] < sag["end_s"] + 1.0  # the timer runs again once the line is back
