@@ -53,6 +53,9 @@ INTENT_CATEGORY = {
     ("heel_raise", "lean"): "trunk_forward_lean",
     ("standing_back_extension", "knees_bent"): "knee_bent",
     ("bird_dog", "leg_high"): "lumbar_overextension",
+    ("sit_to_stand", "hands_push_off"): "hands_push_off",
+    ("sit_to_stand", "trunk_collapse"): "trunk_collapse",
+    ("side_plank", "sag"): "body_sag",
 }
 # Ground-truth joint name → MediaPipe landmark names it stands for.
 JOINTS = {
@@ -74,7 +77,8 @@ JOINTS = {
 
 # ------------------------------------------------------------------ the truth
 def true_metrics(gt: dict[str, Any]) -> list[Any]:
-    """FrameMetrics from the exact joints, seen side-on from the clip's near side."""
+    """FrameMetrics from the exact joints, seen side-on from the clip's near side, or head
+    on for a clip filmed from the front (a side plank faces the camera)."""
     from posture.landmarks import NUM_LANDMARKS, FramePose
     from posture.landmarks import PoseLandmark as L
     from posture.metrics import FrameMetrics, MetricsConfig, compute_metrics, finalize
@@ -82,7 +86,9 @@ def true_metrics(gt: dict[str, Any]) -> list[Any]:
 
     near = "left" if gt.get("near_side", "L") == "L" else "right"
     label = "side_left" if near == "left" else "side_right"
-    view = ViewState(label, near, 90.0, False, 0.0, 0.0)  # type: ignore[arg-type]
+    front = str(gt.get("view", "")) == "front"
+    view = (ViewState("front", "left", 0.0, False, 0.0, 0.0) if front
+            else ViewState(label, near, 90.0, False, 0.0, 0.0))  # type: ignore[arg-type]
     cfg = MetricsConfig(landmark_offsets=False)  # exact joints are joint centres
     out = []
     for f in gt["frames_gt"]:
@@ -100,7 +106,10 @@ def true_metrics(gt: dict[str, Any]) -> list[Any]:
         centre = (np.asarray(j["hip_L"], float) + np.asarray(j["hip_R"], float)) / 2
         for name, marks in JOINTS.items():
             p = np.asarray(j[name], float) - centre  # the pelvis mid-picture, whatever the pose
-            x, y, depth = sgn * p @ fwd, p[1], -(p @ left) * (1 if near == "left" else -1)
+            if front:  # the camera in front: image x = the body's left, depth behind it
+                x, y, depth = p @ left, p[1], -(p @ fwd)
+            else:
+                x, y, depth = sgn * p @ fwd, p[1], -(p @ left) * (1 if near == "left" else -1)
             for m in marks:
                 img[int(L[m])] = (800.0 + 300.0 * x, 450.0 - 300.0 * y, 300.0 * depth)
                 world[int(L[m])] = (x, -y, depth)

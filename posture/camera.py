@@ -65,16 +65,21 @@ def _mean(pts: dict[int, list[float]], idx: tuple[int, ...], k: int) -> float:
     return sum(pts[i][k] for i in idx) / len(idx)
 
 
-def _on_its_side(pts: dict[int, list[float]]) -> bool:
-    """A body lying on its side facing the camera (a side plank): the trunk runs across
-    the picture and the hip line stands upright in it. Both kinds of evidence below assume
-    level hip and shoulder lines (a side plank read as a camera 73° above), so such a
-    frame says nothing about the camera."""
-    hip = [(pts[int(L.LEFT_HIP)][k] + pts[int(L.RIGHT_HIP)][k]) / 2 for k in range(3)]
-    sh = [(pts[int(L.LEFT_SHOULDER)][k] + pts[int(L.RIGHT_SHOULDER)][k]) / 2
-          for k in range(3)]
-    hx, hy, hz = (abs(pts[int(L.LEFT_HIP)][k] - pts[int(L.RIGHT_HIP)][k]) for k in range(3))
-    return abs(sh[0] - hip[0]) > abs(sh[1] - hip[1]) and hy > max(hx, hz)
+def on_its_side(world: FloatArray | None) -> bool:
+    """A body lying on its side facing the camera or away (a side plank): the trunk runs
+    across the picture and the hip line stands upright in it (world landmarks, camera
+    axes). Everything that assumes level hip and shoulder lines — the elevation evidence
+    below, the body's yaw from the lines' depth — does not hold for such a frame."""
+    if world is None:
+        return False
+    p = {i: world[i].tolist() for i in (L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_SHOULDER,
+                                        L.RIGHT_SHOULDER)}
+    lh, rh, ls, rs = p[L.LEFT_HIP], p[L.RIGHT_HIP], p[L.LEFT_SHOULDER], p[L.RIGHT_SHOULDER]
+    across = abs(ls[0] + rs[0] - lh[0] - rh[0]) > 2 * abs(ls[1] + rs[1] - lh[1] - rh[1])
+    hx, hy, hz = (abs(lh[k] - rh[k]) for k in range(3))
+    # Twice, not once: a camera 60° above a body bending forward also sees a steep hip
+    # line (dy/dz = tan 60° ≈ 1.7) and a trunk across the picture.
+    return across and hy > 2 * max(hx, hz)  # False with NaN anywhere
 
 
 def elevation_sample(world: FloatArray | None) -> ElevationSample:
@@ -97,9 +102,9 @@ def elevation_sample(world: FloatArray | None) -> ElevationSample:
     """
     if world is None:
         return NO_SAMPLE
-    pts = {i: world[i].tolist() for i in _ALL}
-    if _on_its_side(pts):
+    if on_its_side(world):  # a side plank read as a camera 73–90° above
         return NO_SAMPLE
+    pts = {i: world[i].tolist() for i in _ALL}
     lat_num = lat_den = 0.0
     side = [0.0, 0.0, 0.0]  # the body's left–right axis, pointing away from the camera
     for a, b in _LINES:

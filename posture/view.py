@@ -21,6 +21,7 @@ from posture.camera import (
     MAX_CORRECTABLE_DEG,
     ElevationTracker,
     elevation_sample,
+    on_its_side,
 )
 from posture.geometry import distance, midpoint
 from posture.landmarks import FramePose
@@ -46,6 +47,12 @@ class ViewConfig:
     # current view is kept (a person does not walk round the camera mid-lift). Default
     # to calibrate.
     hold_bent_deg: float = 45.0
+    # The person faces away when the nose sits this far behind the ears' midpoint in
+    # depth (world landmarks, metres) and the hips' left-right order is reversed.
+    # Measured median nose-behind-ears depth: +0.04 and +0.06 m on the two rear-oblique
+    # real clips, -0.03 to -0.09 m on camera-facing obliques (synthetic and real),
+    # +0.005 m side-on. Default to calibrate.
+    rear_nose_behind_m: float = 0.03
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,10 @@ class ViewState:
     # much to trust it.
     elevation_deg: float = float("nan")
     elevation_spread_deg: float = float("nan")
+    # The person faces away from the camera (back or rear-oblique view), held for
+    # ``dwell_s``: a rounded back or a forward lean cannot be judged from behind in
+    # 2-D, so rules that need a true side view should be n/a then.
+    rear: bool = False
 
     @property
     def camera_too_high(self) -> bool:
@@ -86,8 +97,13 @@ def body_yaw(pose: FramePose, elevation_deg: float = float("nan")) -> tuple[floa
         depth = 1.0
         if math.isfinite(elevation_deg) and abs(elevation_deg) <= 80.0:
             depth = 1.0 / math.cos(math.radians(elevation_deg))
+        # A body on its side facing the camera (a side plank) has its lines upright in
+        # the picture: their length in the picture, not across it, is what faces us.
+        lying = on_its_side(pose.world)
         yaws = [
-            math.degrees(math.atan2(abs(a[2] - b[2]) * depth, a[0] - b[0]))  # 0 facing, 180 back
+            math.degrees(math.atan2(abs(a[2] - b[2]) * depth,  # 0 facing, 180 back
+                                    math.hypot(a[0] - b[0], a[1] - b[1]) if lying
+                                    else a[0] - b[0]))
             for a, b in ((ls, rs), (lh, rh))
         ]
         raw = (yaws[0] + yaws[1]) / 2
@@ -107,6 +123,24 @@ def body_yaw(pose: FramePose, elevation_deg: float = float("nan")) -> tuple[floa
     ratio = min(width / (0.7 * torso), 1.0)
     dz = float(x[L.LEFT_SHOULDER, 2] - x[L.RIGHT_SHOULDER, 2])
     return float(np.degrees(np.arccos(ratio))), dz
+
+
+def faces_away(pose: FramePose, config: ViewConfig = ViewConfig()) -> bool:
+    """Does this frame show the person from behind? Needs world landmarks.
+
+    Two independent cues must agree, so a side view (nose and ears at the same
+    depth, hips' order arbitrary) is not flagged: the nose lies behind the ears and
+    the left hip is on the picture's left.
+    """
+    w = pose.world
+    if w is None:
+        return False
+    nose_z = float(w[L.NOSE, 2])
+    ears_z = (float(w[L.LEFT_EAR, 2]) + float(w[L.RIGHT_EAR, 2])) / 2
+    behind = nose_z - ears_z
+    if not math.isfinite(behind):
+        return False
+    return behind > config.rear_nose_behind_m and float(w[L.LEFT_HIP, 0] - w[L.RIGHT_HIP, 0]) < 0
 
 
 def image_trunk_lean_deg(pose: FramePose) -> float:
@@ -154,6 +188,9 @@ class ViewTracker:
         self._state = ViewState("unknown", "left", float("nan"), False)
         self._candidate: View = "unknown"
         self._candidate_since = 0.0
+        self._rear = False
+        self._rear_raw = False
+        self._rear_since = 0.0
 
     @property
     def state(self) -> ViewState:
@@ -174,25 +211,35 @@ class ViewTracker:
         if label == "side_left":
             label = "side_left" if near == "left" else "side_right"
         e, spread = elev.deg, elev.spread_deg
+        self._update_rear(pose, t)
         if (self._state.view != "unknown" and label != self._state.view
                 and image_trunk_lean_deg(pose) > self.config.hold_bent_deg):
             # Bent far over: the yaw is unreliable, the view stays (see ViewConfig).
             self._candidate, self._candidate_since = self._state.view, t
             self._state = ViewState(self._state.view, self._state.near_side, yaw,
-                                    self._state.facing_away, e, spread)
+                                    self._state.facing_away, e, spread, self._rear)
             return self._state
         if label == self._state.view or self._state.view == "unknown":
             self._candidate = label
             self._candidate_since = t
-            self._state = ViewState(label, near, yaw, facing_away, e, spread)
+            self._state = ViewState(label, near, yaw, facing_away, e, spread, self._rear)
             return self._state
         if label != self._candidate:
             self._candidate = label
             self._candidate_since = t
         if t - self._candidate_since >= self.config.dwell_s:
-            self._state = ViewState(label, near, yaw, facing_away, e, spread)
+            self._state = ViewState(label, near, yaw, facing_away, e, spread, self._rear)
         else:
             self._state = ViewState(
-                self._state.view, self._state.near_side, yaw, self._state.facing_away, e, spread
+                self._state.view, self._state.near_side, yaw, self._state.facing_away, e, spread,
+                self._rear,
             )
         return self._state
+
+    def _update_rear(self, pose: FramePose, t: float) -> None:
+        """Flip the facing-away flag only after the raw cue has held ``dwell_s``."""
+        raw = faces_away(pose, self.config)
+        if raw != self._rear_raw:
+            self._rear_raw, self._rear_since = raw, t
+        if raw != self._rear and t - self._rear_since >= self.config.dwell_s:
+            self._rear = raw

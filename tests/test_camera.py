@@ -171,6 +171,12 @@ def test_a_body_on_its_side_says_nothing_about_elevation():
     lying = np.column_stack([body[:, 1], -body[:, 2], -body[:, 0]])  # head along +x, left up
     lying -= (lying[L.LEFT_HIP] + lying[L.RIGHT_HIP]) / 2
     assert elevation_sample(lying).weight == 0.0
+    # … and it faces the camera: its lines stand upright in the picture, not across it.
+    from posture.view import body_yaw
+
+    pose = FramePose(0.0, 640, 480, np.zeros((NUM_LANDMARKS, 3)),
+                     np.full(NUM_LANDMARKS, 0.99), lying)
+    assert body_yaw(pose)[0] == pytest.approx(0.0, abs=1.0)
     # Standing side-on, the same points give the level camera they were seen from.
     assert elevation_sample(_pose(90, 0).world).deg == pytest.approx(0.0, abs=1e-6)
 

@@ -127,13 +127,6 @@ def _held_scripted(js: Path) -> float:
     return good - get_exercise("side_plank").start_s
 
 
-_LYING_ON_SIDE = pytest.mark.xfail(strict=True, reason=(
-    "a body on its side facing the camera is read as oblique / camera too high: "
-    "posture/view.py body_yaw and posture/camera.py elevation_sample assume level hip and "
-    "shoulder lines (an upright body)"))
-
-
-@_LYING_ON_SIDE
 def test_side_plank_good_hold_is_timed_head_on() -> None:
     js = _clip("side_plank_good_front")
     _, est = _both(js)
@@ -141,7 +134,6 @@ def test_side_plank_good_hold_is_timed_head_on() -> None:
     assert abs(est["hold"]["held_s"] - _held_scripted(js)) <= 0.5
 
 
-@_LYING_ON_SIDE
 def test_side_plank_sag_pauses_the_timer_while_the_hips_sag() -> None:
     js = _clip("side_plank_sag_front")
     sag = next(s for s in json.loads(js.read_text())["exercise"]["hold_segments"]
