@@ -58,14 +58,16 @@ class PlannedExercise:
     notes: str = ""
     rom_peak: str = "max"  # "min": a smaller value is more range (wall sit, split squat, …)
     rom_fault: str = ""  # the library's fault category for a range short of its own target
+    rom_margin: float = 0.0  # the library's measuring margin (``Rom.margin``)
 
     def short_of_target(self, rom: float) -> bool:
-        """A rep's range fell short of this prescription's target (its ``rom_peak`` way)."""
+        """A rep's range fell short of this prescription's target (its ``rom_peak`` way) by
+        more than the metric's measuring margin, as the assessor judges it."""
         if self.rom_target_deg is None:
             return False
         if self.rom_peak == "min":
-            return rom > self.rom_target_deg
-        return rom < self.rom_target_deg
+            return rom > self.rom_target_deg + self.rom_margin
+        return rom < self.rom_target_deg - self.rom_margin
 
     @property
     def sides(self) -> tuple[str | None, ...]:
@@ -667,7 +669,9 @@ def plan_from(prescriptions: Sequence[Any], library: Mapping[str, Any]) -> tuple
             views=frozenset(str(v) for v in views), notes=str(_attr(p, "notes", default="")
                                                                or ""),
             rom_peak=str(_attr(_attr(ex, "rom", default=None), "peak", default="max") or "max"),
-            rom_fault=str(_attr(_attr(ex, "rom", default=None), "category", default="") or "")))
+            rom_fault=str(_attr(_attr(ex, "rom", default=None), "category", default="") or ""),
+            rom_margin=_float_or_none(_attr(_attr(ex, "rom", default=None), "margin",
+                                            default=None)) or 0.0))
     return tuple(out)
 
 

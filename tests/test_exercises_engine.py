@@ -133,13 +133,19 @@ def test_front_view_checks_are_not_judged_from_the_side_with_a_reason() -> None:
 
 
 def test_hands_pushing_off_the_knees_is_caught() -> None:
-    rise: list[Step] = [(0.8, {"wrist_height_ratio": 0.29}),
-            (1.2, {"knee_angle_deg": (90.0, 172.0), "wrist_height_ratio": (0.29, 0.5)}),
-            (0.5, {"knee_angle_deg": 172.0}), (1.2, {"knee_angle_deg": (172.0, 90.0)}),
-            (0.5, {})]
-    _, res = run("sit_to_stand", script([(1.0, {}), *rise], base=SEATED))
+    def rise(elbow: float) -> list[Step]:
+        return [(0.8, {"wrist_height_ratio": 0.29, "elbow_angle_deg": elbow}),
+                (1.2, {"knee_angle_deg": (90.0, 172.0), "wrist_height_ratio": (0.29, 0.5)}),
+                (0.5, {"knee_angle_deg": 172.0}), (1.2, {"knee_angle_deg": (172.0, 90.0)}),
+                (0.5, {})]
+
+    _, res = run("sit_to_stand", script([(1.0, {}), *rise(165.0)], base=SEATED))
     faults = res["exercise"]["reps"][0]["faults"]
     assert {"category": "hands_push_off", "severity": "poor"} in faults
+    # Crossed arms in the seat-off lean bring the wrists as low, with the elbows bent.
+    _, res = run("sit_to_stand", script([(1.0, {}), *rise(60.0)], base=SEATED))
+    assert not [f for f in res["exercise"]["reps"][0]["faults"]
+                if f["category"] == "hands_push_off"]
 
 
 def test_front_plank_hold_pauses_on_sag_and_out_of_view() -> None:

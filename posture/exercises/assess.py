@@ -31,7 +31,7 @@ from posture.activities.lifting import (
 )
 from posture.assess import STEP_INTO_VIEW, FrameAssessment, SessionResult
 from posture.camera import FRAMING_CUE as CAMERA_TOO_HIGH
-from posture.exercises.counter import HoldTimer, RepCounter, RepWindow
+from posture.exercises.counter import HoldTimer, RepCounter, RepWindow, RestLevel
 from posture.exercises.loader import ACTIVITY, get_exercise
 from posture.exercises.model import NEAR_SIDE, Exercise
 from posture.metrics import FrameMetrics
@@ -95,12 +95,14 @@ class ExerciseAssessor:
         self.activity = ACTIVITY  # what posture.live reads of an assessor
         self.engine = RuleEngine(ex.rules)
         self.counter = RepCounter(ex.phases) if ex.phases is not None else None
+        self.rest_level = (RestLevel(ex.phases) if ex.phases is not None
+                           and ex.phases.relative_to else None)
         self.timer = HoldTimer(ex.hold.grace_s) if ex.hold is not None else None
         self.cues = CueScheduler(CUE_DISPLAY_S, CUE_GAP_S)
         # The ROM as a rule, so a short rep is a fault like any other (category rom_short).
         self.rom_rule: Rule | None = None
         if ex.rom is not None:
-            bands = Bands("low" if ex.rom.peak == "max" else "high", ex.rom.target)
+            bands = Bands("low" if ex.rom.peak == "max" else "high", ex.rom.limit)
             self.rom_rule = Rule(id=f"{ex.key}.rom", activity=ACTIVITY,
                                  category=ex.rom.category, metric=ex.rom.metric, bands=bands,
                                  cue=ex.rom.cue, source=ex.rom.source,
@@ -203,6 +205,9 @@ class ExerciseAssessor:
                     if s.m.detected and s.m.view.view in ex.views]
         rom_vals = [v for v in rom_vals if math.isfinite(v)]
         rom = (max(rom_vals) if ex.rom.peak == "max" else min(rom_vals)) if rom_vals else math.nan
+        if self.rest_level is not None and ex.phases is not None \
+                and ex.rom.metric == ex.phases.metric:
+            rom = w.peak_value  # from the person's own rest position, as counted
         reached: bool | None = None
         rr = self.rom_rule
         cut = any(c.code == "framing" for c in checks)
@@ -299,6 +304,8 @@ class ExerciseAssessor:
                 self._buffer.popleft()
             value = m.get(ex.phases.metric) if ex.phases and m.detected and \
                 m.view.view in ex.views else math.nan
+            if self.rest_level is not None:
+                value = self.rest_level.update(value, t)
             w = self.counter.update(value, t)
             if w is not None and w.complete:
                 rep = self._make_rep(w)

@@ -85,6 +85,43 @@ class RepCounter:
         return abs(v - self.phases.work) < gap
 
 
+class RestLevel:
+    """The drive metric read from the person's own rest position (``Phases.relative_to``).
+
+    The rest level is the metric's extreme on the rest side (the lowest heel angle of a
+    heel raise) over the last ``window_s``, on a 3-sample median so one misread frame
+    cannot set it; a monotonic deque keeps it O(1) a frame. ``update`` returns the sample
+    minus that level (NaN in, NaN out). Until the window holds ``min_s`` of samples it
+    returns NaN: a first frame cannot tell rest from work.
+    """
+
+    def __init__(self, phases: Phases, window_s: float = 10.0, min_s: float = 0.5) -> None:
+        self.rising = phases.rising
+        self.window_s, self.min_s = window_s, min_s
+        self._recent: list[float] = []
+        self._extremes: list[tuple[float, float]] = []  # (t, value), monotonic
+        self._first_t: float | None = None
+        self.level = math.nan
+
+    def update(self, value: float, t: float) -> float:
+        if math.isnan(value):
+            return math.nan
+        self._recent = [*self._recent[-2:], value]
+        med = sorted(self._recent)[len(self._recent) // 2]
+        worse = (lambda a, b: a >= b) if self.rising else (lambda a, b: a <= b)
+        while self._extremes and worse(self._extremes[-1][1], med):
+            self._extremes.pop()
+        self._extremes.append((t, med))
+        while self._extremes and t - self._extremes[0][0] > self.window_s:
+            self._extremes.pop(0)
+        if self._first_t is None:
+            self._first_t = t
+        self.level = self._extremes[0][1]
+        if t - self._first_t < self.min_s:
+            return math.nan
+        return value - self.level
+
+
 @dataclass(frozen=True)
 class Pause:
     start_s: float

@@ -161,24 +161,28 @@ def _parse(path: Path, data: dict[str, Any]) -> Exercise:
     if "rom" in data:
         r = _table(where, data, "rom")
         rw = f"{where}, [rom]"
-        _unknown(rw, r, {"metric", "peak", "target", "source", "category", "cue"})
+        _unknown(rw, r, {"metric", "peak", "target", "source", "category", "cue", "margin"})
         if r.get("peak") not in ("max", "min"):
             raise _fail(rw, f"'peak' must be 'max' or 'min', got {_short(r.get('peak'))}")
         rom = Rom(_metric(rw, r.get("metric"), "metric"), cast(Peak, r["peak"]),
                   cast(float, _num(rw, "target", r.get("target"))), _text(rw, r, "source"),
                   _name(rw, r.get("category", "rom_short"), ALL_CATEGORIES, "category"),
-                  _text(rw, r, "cue") if "cue" in r else Rom.cue)
+                  _text(rw, r, "cue") if "cue" in r else Rom.cue,
+                  cast(float, _num(rw, "margin", r.get("margin", 0.0), lo=0.0)))
     if kind == "reps":
         p = _table(where, data, "phases")
         pw = f"{where}, [phases]"
-        _unknown(pw, p, {"metric", "rest", "work", "min_rep_s", "source"})
+        _unknown(pw, p, {"metric", "rest", "work", "min_rep_s", "source", "relative_to"})
+        if p.get("relative_to", "own_rest") != "own_rest":
+            raise _fail(pw, "'relative_to' can only be 'own_rest' (the person's own rest "
+                        f"position), got {_short(p.get('relative_to'))}")
         rest = cast(float, _num(pw, "rest", p.get("rest")))
         work = cast(float, _num(pw, "work", p.get("work")))
         if rest == work:
             raise _fail(pw, "'rest' and 'work' must differ (their gap is the hysteresis)")
         phases = Phases(_metric(pw, p.get("metric"), "metric"), rest, work,
                         cast(float, _num(pw, "min_rep_s", p.get("min_rep_s", 0.4), lo=0.0)),
-                        _text(pw, p, "source"))
+                        _text(pw, p, "source"), str(p.get("relative_to", "")))
     else:
         h = _table(where, data, "hold")
         hw = f"{where}, [hold]"

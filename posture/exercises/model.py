@@ -65,6 +65,11 @@ class Phases:
     work: float
     min_rep_s: float = 0.4  # shorter round trips are noise, not a rep (default to calibrate)
     source: str = ""
+    # "own_rest": the metric is read from the person's own rest position (its extreme on
+    # the rest side over the last ``RestLevel.window_s``), not from an absolute zero — for
+    # a metric whose zero the pose model misplaces by more than the movement's margin
+    # (MediaPipe's heel and toe points put a flat foot anywhere from −7° to +9°).
+    relative_to: str = ""
 
     @property
     def rising(self) -> bool:
@@ -88,9 +93,17 @@ class Rom:
     # A rep short of the target is this fault (e.g. a bridge's "hips_sag"), with this cue.
     category: str = "rom_short"
     cue: str = "Go a little further if you comfortably can"
+    # The metric's measured error (degrees): a rep is called short only when it falls
+    # short by more than that, since within it the reading cannot tell (0 = exact).
+    margin: float = 0.0
+
+    @property
+    def limit(self) -> float:
+        """Where "short" starts: the target, less the measuring margin."""
+        return self.target - self.margin if self.peak == "max" else self.target + self.margin
 
     def reached(self, value: float) -> bool:
-        return value >= self.target if self.peak == "max" else value <= self.target
+        return value >= self.limit if self.peak == "max" else value <= self.limit
 
 
 @dataclass(frozen=True)
