@@ -200,6 +200,11 @@ def evaluate(path: str) -> dict[str, Any]:
             if faulty and want:
                 bad_n += 1
                 bad_hit += want in cats
+            elif not faulty and tr.get("faults"):
+                # Scripted good, but its exact angles already miss the library's bar (a
+                # range a little short): not a good rep to hold the coach to.
+                row["good_reps_not_good_in_truth"] = row.get("good_reps_not_good_in_truth",
+                                                             0) + 1
             elif not faulty:
                 good_n += 1
                 good_ok += not cats
@@ -327,6 +332,11 @@ def summarise(rows: list[dict[str, Any]]) -> str:
     overall.append(f"fault recall {_pct(int(tot['bad_hit']), int(tot['bad_n']))}")
     overall.append(f"good rep/hold specificity {_pct(int(tot['good_ok']), int(tot['good_n']))}")
     lines += ["", "**Overall:** " + "; ".join(overall) + "."]
+    dropped = sum(r.get("good_reps_not_good_in_truth", 0) for r in rows)
+    if dropped:
+        lines += ["", f"Left out of specificity: {dropped} rep(s) scripted as good whose exact "
+                  "angles already miss the library's bar (e.g. a range a few degrees short of "
+                  "the target); the coach is neither credited nor blamed for them."]
     lines += _contract_table(rows)
     if apart:
         lines += ["", f"**Filmed from a view the exercise is not judged in** ({len(apart)} "
