@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from posture.errors import PostureError
-from posture.exercises.words import rom_words
+from posture.exercises.words import library_rom, rom_words
 from posture.printable import REPORT_CSS
 from posture.programme import (
     CONTRACT_KINDS,
@@ -277,14 +277,7 @@ MIN_ROM_KEYS = frozenset({"knee_to_chest", "prone_press_up", "split_squat",
 def rom_directions() -> dict[str, str]:
     """key → "max" | "min": which way a better range of motion goes (the library's)."""
     out = {k: "min" if k in MIN_ROM_KEYS else "max" for k in CONTRACT_KINDS}
-    try:
-        from posture.exercises import load_library
-
-        out.update({k: str(ex.rom.peak) for k, ex in load_library().items()
-                    if ex.rom is not None})
-    except Exception:  # the contract's directions stand
-        pass
-    return out
+    return {**out, **library_rom("peak")}
 
 
 def exercise_progress(sessions: Sequence[ProgrammeSession], programme: Programme | None = None,

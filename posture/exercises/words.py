@@ -45,17 +45,21 @@ def angle_words(metric: str | None, value: float | None) -> str:
     return (words[1] if value > 0 else words[2]).format(n=n)
 
 
-@lru_cache(maxsize=1)
-def _library_metrics() -> dict[str, str]:
-    out = dict(CONTRACT_ROM_METRICS)
+def library_rom(field: str) -> dict[str, str]:
+    """key → the library's ``rom.<field>`` ("metric", "peak") of every exercise with a
+    range; {} when the library cannot be read (the callers' contract values stand)."""
     try:
         from posture.exercises import load_library
 
-        out.update({k: str(ex.rom.metric) for k, ex in load_library().items()
-                    if ex.rom is not None})
-    except Exception:  # the contract's metrics stand
-        pass
-    return out
+        return {k: str(getattr(ex.rom, field)) for k, ex in load_library().items()
+                if ex.rom is not None}
+    except Exception:  # a broken user file must not take the programme pages down
+        return {}
+
+
+@lru_cache(maxsize=1)
+def _library_metrics() -> dict[str, str]:
+    return {**CONTRACT_ROM_METRICS, **library_rom("metric")}
 
 
 def rom_metric(exercise: str) -> str | None:
@@ -68,4 +72,4 @@ def rom_words(exercise: str, value: float | None) -> str:
     return angle_words(rom_metric(exercise), value)
 
 
-__all__ = ["angle_words", "rom_metric", "rom_words"]
+__all__ = ["angle_words", "library_rom", "rom_metric", "rom_words"]
