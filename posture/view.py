@@ -133,14 +133,19 @@ def faces_away(pose: FramePose, config: ViewConfig = ViewConfig()) -> bool:
     the left hip is on the picture's left.
     """
     w = pose.world
-    if w is None:
+    if w is None or not hips_reversed(pose):
         return False
     nose_z = float(w[L.NOSE, 2])
     ears_z = (float(w[L.LEFT_EAR, 2]) + float(w[L.RIGHT_EAR, 2])) / 2
     behind = nose_z - ears_z
-    if not math.isfinite(behind):
-        return False
-    return behind > config.rear_nose_behind_m and float(w[L.LEFT_HIP, 0] - w[L.RIGHT_HIP, 0]) < 0
+    return math.isfinite(behind) and behind > config.rear_nose_behind_m
+
+
+def hips_reversed(pose: FramePose) -> bool:
+    """The left hip is on the picture's left (world landmarks): the back is to the camera,
+    or the body is side-on (where the order means little). False without world points."""
+    w = pose.world
+    return w is not None and float(w[L.LEFT_HIP, 0] - w[L.RIGHT_HIP, 0]) < 0
 
 
 def image_trunk_lean_deg(pose: FramePose) -> float:
@@ -203,10 +208,7 @@ class ViewTracker:
         elev = self.elevation.update(elevation_sample(pose.world), t)
         yaw, dz = body_yaw(pose, elev.deg)
         near: Literal["left", "right"] = "left" if dz < 0 else "right"
-        facing_away = False
-        if pose.world is not None:
-            d = pose.world[L.LEFT_HIP] - pose.world[L.RIGHT_HIP]
-            facing_away = bool(d[0] < 0)
+        facing_away = hips_reversed(pose)
         label = classify(yaw, self._state.view, self.config)
         if label == "side_left":
             label = "side_left" if near == "left" else "side_right"

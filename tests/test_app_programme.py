@@ -301,13 +301,18 @@ def _charts(at):
     return at.get("vega_lite_chart")
 
 
-def test_history_shows_adherence_rom_and_faults_of_stored_workouts(downloads):
-    _scripted_workouts()
+def _open_history():
+    """History run with no exception or error box; (the AppTest, its metrics by label)."""
     at = app_test("history")
     at.run()
     no_exception(at)
     assert not at.error, [e.value for e in at.error]
-    metrics = {m.label: m.value for m in at.metric}
+    return at, {m.label: m.value for m in at.metric}
+
+
+def test_history_shows_adherence_rom_and_faults_of_stored_workouts(downloads):
+    _scripted_workouts()
+    at, metrics = _open_history()
     assert metrics["Workouts this week"] == "0 of 3"
     # (2 + 1/3) workouts of 3 × 3 prescribed over three weeks = 26 %.
     assert metrics["Workouts done overall"] == "26 %"
@@ -359,11 +364,7 @@ def test_history_one_day_after_installing_the_example(downloads):
         "exercise": "bird_dog", "set": 1, "kind": "reps", "target": 8, "reps_done": 8,
         "rom_deg": -10.0, "rom_target_deg": -8.0, "met": True, "side": "left"}], day=today,
         started_at=datetime.now().timestamp(), finished=False)
-    at = app_test("history")
-    at.run()
-    no_exception(at)
-    assert not at.error, [e.value for e in at.error]
-    metrics = {m.label: m.value for m in at.metric}
+    at, metrics = _open_history()
     assert metrics["Workouts this week"] == "0 of 3 (1 part-done)"
     assert metrics["Workouts done overall"] == "2 %"  # 1 of 16 sets of 3 workouts
     text = page_text(at)

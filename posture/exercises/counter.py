@@ -7,6 +7,7 @@ so the live coach and the offline review count the same reps and seconds.
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 from posture.exercises.model import Phases
@@ -99,7 +100,7 @@ class RestLevel:
         self.rising = phases.rising
         self.window_s, self.min_s = window_s, min_s
         self._recent: list[float] = []
-        self._extremes: list[tuple[float, float]] = []  # (t, value), monotonic
+        self._extremes: deque[tuple[float, float]] = deque()  # (t, value), monotonic
         self._first_t: float | None = None
         self.level = math.nan
 
@@ -113,7 +114,7 @@ class RestLevel:
             self._extremes.pop()
         self._extremes.append((t, med))
         while self._extremes and t - self._extremes[0][0] > self.window_s:
-            self._extremes.pop(0)
+            self._extremes.popleft()
         if self._first_t is None:
             self._first_t = t
         self.level = self._extremes[0][1]
