@@ -507,7 +507,10 @@ def _plan():
           ("sit_to_stand", dict(intent="hands_push_off", body="f_young"), "side_right"),
           ("sit_to_stand", dict(intent="trunk_collapse", body="m_young"), "side_left"),
           ("side_plank", dict(intent="good", body="f_young"), "front"),
-          ("side_plank", dict(intent="sag", body="m_older_heavy"), "front")]
+          ("side_plank", dict(intent="sag", body="m_older_heavy"), "front"),
+          # Appended: sit-to-stand judged at an angle (its views include oblique).
+          ("sit_to_stand", dict(intent="good", body="f_young"), "oblique_right"),
+          ("sit_to_stand", dict(intent="trunk_collapse", body="m_older_heavy"), "oblique_left")]
     return p
 
 

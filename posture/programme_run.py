@@ -60,14 +60,16 @@ class PlannedExercise:
     rom_fault: str = ""  # the library's fault category for a range short of its own target
     rom_margin: float = 0.0  # the library's measuring margin (``Rom.margin``)
 
-    def short_of_target(self, rom: float) -> bool:
+    def short_of_target(self, rom: float, margin: float | None = None) -> bool:
         """A rep's range fell short of this prescription's target (its ``rom_peak`` way) by
-        more than the metric's measuring margin, as the assessor judges it."""
+        more than the metric's measuring margin, as the assessor judges it: ``margin`` is
+        the rep's own (its view's, ``Rom.margin_in``), else the library's side-on one."""
         if self.rom_target_deg is None:
             return False
+        m = self.rom_margin if margin is None else margin
         if self.rom_peak == "min":
-            return rom > self.rom_target_deg + self.rom_margin
-        return rom < self.rom_target_deg - self.rom_margin
+            return rom > self.rom_target_deg + m
+        return rom < self.rom_target_deg - m
 
     @property
     def sides(self) -> tuple[str | None, ...]:
@@ -118,6 +120,7 @@ class ExerciseSample:
     hold_s: float = 0.0  # seconds held in position since it started (its timer)
     holding: bool = False  # in the target position now
     rom_deg: float | None = None  # ROM of the last rep (reps) / reached now (holds)
+    rom_margin: float | None = None  # that rep's measuring margin in its view (None: the file's)
     cue: str | None = None  # the one form cue to show now
     # Form faults: of the last finished rep (reps, counted once per rep) or present now
     # (holds, counted each time one appears).
@@ -422,7 +425,7 @@ class ProgrammeRunner:
             if s.rom_deg is not None:
                 tally.rom = ex.better(tally.rom, s.rom_deg)
                 tally.rom_reps += reps_up
-                tally.rom_short += reps_up if ex.short_of_target(s.rom_deg) else 0
+                tally.rom_short += reps_up if ex.short_of_target(s.rom_deg, s.rom_margin) else 0
             self._announce(str(min(tally.reps, int(ex.target))))
             said = True
         if self._target_reached(ex, tally):
@@ -502,7 +505,8 @@ class ProgrammeRunner:
         target, not the library's, so a rep that met the prescription is not saved (and
         shown in History) as short."""
         faults = [f for f in s.faults if not ex.rom_fault or f != ex.rom_fault]
-        if ex.rom_fault and s.rom_deg is not None and ex.short_of_target(s.rom_deg):
+        if ex.rom_fault and s.rom_deg is not None and ex.short_of_target(s.rom_deg,
+                                                                           s.rom_margin):
             faults.append(ex.rom_fault)
         elif ex.rom_fault and s.rom_deg is None and ex.rom_fault in s.faults:
             faults.append(ex.rom_fault)  # no range measured: keep the assessor's word
@@ -715,6 +719,7 @@ def sample_from_assessor(assessor: Any, a: Any) -> ExerciseSample:
     status = dict(getattr(a, "status", {}) or {})
     timer = getattr(assessor, "timer", None)
     rep_side = None
+    rom_margin: float | None = None
     if getattr(ex, "kind", "reps") == "hold":
         faults = tuple(r.category for r in rules if status.get(r.id) in ("caution", "poor"))
         rom = (_float_or_none(getattr(assessor, "held_rom", None))
@@ -722,13 +727,14 @@ def sample_from_assessor(assessor: Any, a: Any) -> ExerciseSample:
     else:
         faults = tuple(str(f.get("category", "")) for f in getattr(last, "faults", ()) or ())
         rom = _float_or_none(getattr(last, "rom_deg", None))
+        rom_margin = _float_or_none(getattr(last, "rom_margin_deg", None))
         side = getattr(last, "side", None)
         rep_side = str(side) if side in ("left", "right") else None
     view = str(getattr(a, "view", "unknown") or "unknown")
     return ExerciseSample(
         detected=view != "unknown", view=view, framing=getattr(a, "framing", None),
         reps=len(reps), hold_s=float(getattr(timer, "held_s", 0.0) or 0.0),
-        holding=getattr(a, "rep_phase", "") == "hold", rom_deg=rom,
+        holding=getattr(a, "rep_phase", "") == "hold", rom_deg=rom, rom_margin=rom_margin,
         cue=_form_cue(assessor, a, {r.id for r in rules}), faults=faults,
         rep_side=rep_side)
 

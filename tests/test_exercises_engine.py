@@ -11,6 +11,7 @@ from scripted import Value, script
 from posture.exercises.assess import ExerciseAssessor
 from posture.exercises.counter import HoldTimer, RepCounter
 from posture.exercises.model import Phases
+from posture.exercises.report import exercise_lines
 from posture.metrics import FrameMetrics
 
 Step = tuple[float, Mapping[str, Value]]
@@ -299,3 +300,28 @@ def test_hamstring_stretch_reports_rom_against_its_target() -> None:
     assert ex["hold"]["held_s"] == pytest.approx(10.5, abs=0.6)
     assert ex["hold"]["side"] == "right"
     assert ex["rom"]["best"] == pytest.approx(70.0, abs=0.5) and ex["rom"]["reached"] is False
+
+
+def test_a_rule_outside_the_exercises_views_never_fires() -> None:
+    """Knees caving needs the camera in front; the sit-to-stand is counted side-on or at
+    an angle. Filmed from the front (or read so), the set is not judged, and neither is
+    the caving: no cue, no time in a fault band."""
+    rise: list[Step] = [(1.2, {"knee_angle_deg": (90.0, 172.0), "knee_valgus_deg": 25.0}),
+                        (0.5, {"knee_angle_deg": 172.0}),
+                        (1.2, {"knee_angle_deg": (172.0, 90.0)}), (0.5, {})]
+    a = ExerciseAssessor("sit_to_stand")
+    cues = []
+    for m in script([(1.0, {"view": "side_left"})] + rise * 2, base=SEATED, view="front"):
+        f = a.update(m)
+        assert f.status["sit_to_stand.knees_caving"] == "n/a"
+        cues.append(f.cue)
+    res = a.finish().to_dict()
+    assert not any(c and "knees" in c.lower() for c in cues)
+    assert res["summary"]["time_s_by_severity"]["poor"] == 0.0
+    assert res["summary"]["time_s_by_severity"]["caution"] == 0.0
+    assert any("side-on" in str(c) for c in cues)  # the set-up cue names the view it needs
+    # Started seated, nothing counted: the report says why instead of a silent 0.
+    why = [n["reason"] for n in res["summary"]["not_judged"] if n["rule"].endswith(".count")]
+    assert why and "no rep counted" in why[0] and "side-on" in why[0]
+    line = exercise_lines(res["exercise"])[-1]
+    assert line.startswith("Sit-to-stand: 0 reps") and "place the camera" in line

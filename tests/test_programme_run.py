@@ -50,9 +50,10 @@ class Script:
             self._heard(state)
         return state
 
-    def rep(self, rom: float | None = 25.0, faults: tuple[str, ...] = ()) -> RunnerState:
+    def rep(self, rom: float | None = 25.0, faults: tuple[str, ...] = (),
+            margin: float | None = None) -> RunnerState:
         self.sample = replace(self.sample, reps=self.sample.reps + 1, rom_deg=rom,
-                              faults=faults)
+                              faults=faults, rom_margin=margin)
         return self.frames(DT)
 
     def _heard(self, state: RunnerState) -> None:
@@ -509,6 +510,18 @@ def test_a_saved_set_counts_only_the_reps_short_of_the_prescribed_target() -> No
     s.rep(None, faults=("hips_sag",))  # no range measured: the assessor's word stands
     (result,) = s.runner.results
     assert result.faults == {"hips_sag": 2}
+
+
+def test_a_rep_filmed_at_an_angle_is_judged_with_its_views_margin() -> None:
+    """The rep's own margin (wider at an angle, where the angle errs more) decides, as it
+    did on the rep card: the saved set must not call short what the card called reached."""
+    bridge = replace(BRIDGE, sets=1, target=2, rom_target_deg=170.0, rom_fault="hips_sag")
+    s = Script(ProgrammeRunner([bridge]))
+    s.frames(2.1)
+    s.rep(167.0, margin=3.7)  # 3° short, within the oblique hip margin
+    s.rep(167.0)  # side-on: the file's margin (0) — short
+    (result,) = s.runner.results
+    assert result.faults == {"hips_sag": 1}
 
 
 def test_a_prescribed_target_of_zero_is_kept() -> None:

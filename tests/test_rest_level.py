@@ -67,3 +67,20 @@ def test_a_range_short_by_less_than_the_margin_is_reached():
     assert rom.limit == 20.0 and rom.reached(21.0) and not rom.reached(19.0)
     knee = Rom("knee_angle_deg", "min", 90.0, "", margin=5.0)
     assert knee.limit == 95.0 and knee.reached(94.0) and not knee.reached(96.0)
+
+
+def test_the_margin_grows_in_a_view_where_the_metric_errs_more():
+    """At an angle the knee's measured error is 8.3° worse than side-on
+    (posture.confidence.MEASURED_MAE_DEG): a good stand read 9° low is not short there."""
+    from posture.confidence import MEASURED_MAE_DEG
+
+    knee = Rom("knee_angle_deg", "max", 165.0, "")
+    extra = MEASURED_MAE_DEG[("knee_angle_deg", "oblique")] - \
+        MEASURED_MAE_DEG[("knee_angle_deg", "side")]
+    assert knee.margin_in("side_left") == 0.0
+    assert knee.margin_in("oblique") == pytest.approx(extra)
+    assert knee.reached_in(165.0 - extra + 0.5, "oblique")
+    assert not knee.reached_in(165.0 - extra + 0.5, "side_right")
+    # A metric without a measured error per view keeps the file's margin everywhere.
+    heel = Rom("heel_rise_deg", "max", 25.0, "", margin=5.0)
+    assert heel.margin_in("oblique") == heel.margin_in("side_left") == 5.0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections import Counter, deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -73,12 +73,16 @@ class ExerciseRep:
     checks: tuple[Check, ...]
     verdict: str
     score: int | None
+    # How far short of the target still counts as reached: the metric's measured error in
+    # the rep's view (posture.exercises.model.Rom.margin_in).
+    rom_margin_deg: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {"index": self.index, "start_s": round(self.start_s, 3),
                 "peak_s": round(self.peak_s, 3), "end_s": round(self.end_s, 3),
                 "side": self.side, "rom_deg": _num(self.rom_deg),
                 "rom_target_deg": self.rom_target_deg, "rom_reached": self.rom_reached,
+                "rom_margin_deg": round(self.rom_margin_deg, 1),
                 "faults": [dict(f) for f in self.faults],
                 "checks": [c.to_dict() for c in self.checks],
                 "verdict": self.verdict, "score": self.score}
@@ -93,7 +97,12 @@ class ExerciseAssessor:
         pipeline pass any assessor factory) do not apply to an exercise and are ignored."""
         self.exercise = ex = get_exercise(exercise) if isinstance(exercise, str) else exercise
         self.activity = ACTIVITY  # what posture.live reads of an assessor
-        self.engine = RuleEngine(ex.rules)
+        # A form rule runs only in a view the exercise itself is judged in. A bird-dog's
+        # hip drop needs the camera in front, but the bird-dog is counted side-on: left to
+        # its own views, that rule would fire only while the set is filmed wrongly (seen as
+        # a false "knees caving" cue on an oblique sit-to-stand read as a front view). Such
+        # a rule stays n/a, and every rep says why (rep_checks reads the file's views).
+        self.engine = RuleEngine(tuple(replace(r, views=r.views & ex.views) for r in ex.rules))
         self.counter = RepCounter(ex.phases) if ex.phases is not None else None
         self.rest_level = (RestLevel(ex.phases) if ex.phases is not None
                            and ex.phases.relative_to else None)
@@ -214,7 +223,7 @@ class ExerciseAssessor:
         if cut:
             rom = math.nan  # the pose model guesses what the frame cuts off: no ROM from it
         if math.isfinite(rom) and not cut:
-            reached = ex.rom.reached(rom)
+            reached = ex.rom.reached_in(rom, view)
             rom_check = Check(rr.id, rr.category, rr.label, "ok" if reached else "caution",
                               True, rom)
         else:
@@ -233,7 +242,8 @@ class ExerciseAssessor:
         return ExerciseRep(len(self.reps) + 1, w.start_s, w.peak_s, w.end_s,
                            self._side([s.m for s in samples], w.peak_s), rom, ex.rom.target,
                            reached,
-                           tuple(faults), tuple(checks), verdict, score)
+                           tuple(faults), tuple(checks), verdict, score,
+                           ex.rom.margin_in(view))
 
     def _rep_cue(self, rep: ExerciseRep) -> CueRequest:
         """The count, with the rep's worst fault's cue when it had one ("3 — Hips up")."""
@@ -343,6 +353,11 @@ class ExerciseAssessor:
             cue_new=bool(shown and shown.new), framing=problem,
             view=m.view.view if m.detected else "unknown")
 
+    def _held_view(self) -> str:
+        """The view most frames held in position were seen from."""
+        views = [m.view.view for m in self._held_frames]
+        return max(set(views), key=views.count) if views else "unknown"
+
     @property
     def held_rom(self) -> float | None:
         """The ROM metric on the last frame held in position (None outside a hold)."""
@@ -371,6 +386,14 @@ class ExerciseAssessor:
             out.append({"rule": f"{ex.key}.start", "category": "framing",
                         "reason": f"{ex.title}: not judged — the start position ({start}) was "
                                   f"never recognised; {why[0].lower()}{why[1:]}"})
+        if ex.kind == "reps" and self.started_at is not None and not self.reps:
+            # Started, yet nothing counted: say what stood in the way, never a silent 0.
+            problem = max(self._framing_seen, key=lambda k: self._framing_seen[k],
+                          default=None)
+            why = problem or (f"{self.partial_reps} movement(s) did not reach the "
+                              "counting range" if self.partial_reps else "no rep was seen")
+            out.append({"rule": f"{ex.key}.count", "category": "framing",
+                        "reason": f"{ex.title}: no rep counted — {why[0].lower()}{why[1:]}"})
         if ex.kind == "reps":
             seen: dict[tuple[str, str], dict[str, Any]] = {}
             for rep in self.reps:
@@ -428,7 +451,7 @@ class ExerciseAssessor:
                    "mean": _num(float(np.mean(vals))) if vals else None,
                    "target": ex.rom.target,
                    "reached": (sum(1 for r in self.reps if r.rom_reached) if ex.kind == "reps"
-                               else bool(vals) and ex.rom.reached(best))}
+                               else bool(vals) and ex.rom.reached_in(best, self._held_view()))}
         hold = None
         if ex.hold is not None and self.timer is not None:
             hold = {"held_s": round(self.timer.held_s, 2), "target_s": ex.hold.target_s,

@@ -48,6 +48,12 @@ def exercise_lines(section: Mapping[str, Any]) -> list[str]:
         partial = section.get("partial_reps") or 0
         if partial:
             text += f"; {_plural(partial, 'partial movement')} not counted"
+        if not reps:
+            why = next((n["reason"].partition(" — ")[2] for n in section.get("not_judged", ())
+                        if str(n.get("rule", "")).endswith(".count")), "")
+            if why:
+                lines.append(f"{text} — {why}.")
+                return lines
     lines.append(text + (f"; faults: {fault_text}" if fault_text else "; no faults seen")
                  + ".")
     return lines
