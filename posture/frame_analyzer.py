@@ -16,11 +16,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from posture.framing import Framing
+from posture.framing import REGIONS, Framing
 from posture.framing import check as check_framing
 from posture.landmarks import FramePose
 from posture.metrics import FloatArray, MetricsConfig, compute_metrics, empty_values
-from posture.person import GateConfig, GateResult, PersonGate
+from posture.person import GateConfig, GateResult, PersonGate, upside_down
 from posture.pose import MediaPipePose, PoseBackend
 from posture.quality import QualityConfig, QualityMonitor, QualityState
 from posture.view import ViewConfig, ViewState, ViewTracker
@@ -80,13 +80,19 @@ class FrameAnalyzer:
         quality = self.quality.update(image_rgb, pose, t)
         gate = self.gate.update(pose, t)
         view = self.view.update(pose if gate.plausible else None, t)
-        if gate.detected and quality.ok:
+        # A skeleton fitted upside down (a cross-fade, a close-up of the legs) is the person
+        # still, but none of its parts can be read: no angles, and the body counts as hidden
+        # so a rep through it is not judged.
+        unreadable = gate.detected and pose is not None and upside_down(pose)
+        if gate.detected and quality.ok and not unreadable:
             raw = compute_metrics(pose, view, self.metrics_config)
         else:
             raw = empty_values()
         if not gate.detected:
             view = ViewState("unknown", view.near_side, float("nan"), view.facing_away)
         cut = check_framing(pose) if gate.detected and pose is not None else None
+        if unreadable:
+            cut = Framing(hidden=frozenset(REGIONS))
         record = FrameRecord(self._index, t, gate.detected, gate, view, pose, raw, quality, cut)
         self._index += 1
         return record

@@ -125,6 +125,32 @@ def _torso(x: FloatArray) -> tuple[float, float, float]:
     return math.hypot(sx - hx, sy - hy), (sx + hx) / 2, (sy + hy) / 2
 
 
+# No activity we judge (sitting, standing, lifting, the floor exercises) puts the shoulders
+# straight below the hips: a stoop's bottom or a floor posture reads 90–130° from upright.
+# A trunk pointing this far down the picture, and seen at length (at least this share of
+# the longest leg in the picture; a standing body shows ~0.6), is a skeleton fitted upside
+# down — seen through a cross-fade between two camera angles (trunk 172–175°, 0.67–0.99 of
+# the leg) and on close-ups of the legs alone. A toe touch filmed from the front also points
+# the trunk down the picture, but foreshortened (≤ 0.4 of the leg at 130°). Defaults to
+# calibrate.
+UPSIDE_DOWN_DEG = 150.0
+UPSIDE_DOWN_MIN_TRUNK_TO_LEG = 0.45
+
+
+def upside_down(pose: FramePose) -> bool:
+    """Is this skeleton fitted upside down? Its angles then describe no real posture."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        x = pose.image[:, :2]
+        torso = _torso(x)[0]
+        leg = _two_segment_chains(_lengths(x))[1]
+        ls, rs = x[L.LEFT_SHOULDER].tolist(), x[L.RIGHT_SHOULDER].tolist()
+        lh, rh = x[L.LEFT_HIP].tolist(), x[L.RIGHT_HIP].tolist()
+        dx = (ls[0] + rs[0] - lh[0] - rh[0]) / 2
+        up = (lh[1] + rh[1] - ls[1] - rs[1]) / 2  # image y points down
+        from_up = math.degrees(math.atan2(abs(dx), up))
+    return from_up > UPSIDE_DOWN_DEG and torso >= UPSIDE_DOWN_MIN_TRUNK_TO_LEG * leg
+
+
 def _torso3(w: FloatArray) -> float:
     """Mid-shoulder→mid-hip length in 3-D (world landmarks)."""
     d = (w[L.LEFT_SHOULDER] + w[L.RIGHT_SHOULDER] - w[L.LEFT_HIP] - w[L.RIGHT_HIP])[:3] / 2

@@ -16,7 +16,7 @@ from posture.frame_analyzer import FrameAnalyzer
 from posture.landmarks import FramePose
 from posture.landmarks import PoseLandmark as L
 from posture.metrics import METRIC_NAMES, MetricsConfig, compute_metrics
-from posture.person import GateConfig, PersonGate, implausibility
+from posture.person import GateConfig, PersonGate, implausibility, upside_down
 from posture.view import ViewState, ViewTracker, classify
 
 
@@ -189,6 +189,36 @@ def test_gate_accepts_a_person_after_confirmation_and_rejects_collapsed_skeleton
     assert implausibility(dataclasses.replace(pose, image=img, world=None)) != ""
     assert implausibility(pose) == ""
     assert not gate.update(collapsed, 1.0).detected
+
+
+@pytest.mark.parametrize("yaw", [0, 45, 90])
+def test_a_skeleton_fitted_upside_down_is_unreadable_but_a_toe_touch_is_not(yaw):
+    """No judged activity puts the shoulders straight below the hips; a cross-fade between
+    two camera angles gave MediaPipe skeletons with the trunk at 172–175°. From the front
+    a deep bend also points the trunk down the picture, but foreshortened."""
+    assert not upside_down(make_pose(yaw=yaw, trunk_lean=10))
+    assert not upside_down(make_pose(yaw=yaw, trunk_lean=120, thigh=5))  # a toe touch
+    upright = make_pose(yaw=yaw, trunk_lean=10)
+    img = upright.image.copy()
+    img[:, 1] = 2 * float(img[L.LEFT_HIP, 1]) - img[:, 1]  # mirrored about the hips
+    assert upside_down(dataclasses.replace(upright, image=img))
+
+
+def test_an_upside_down_skeleton_gives_no_angles_and_hides_the_body():
+    from posture.frame_analyzer import FrameAnalyzer
+
+    fa = FrameAnalyzer(backend=object())  # type: ignore[arg-type]  # poses are fed in
+    upright = make_pose(trunk_lean=10)
+    for i in range(4):
+        rec = fa.update_pose(make_pose(t=i / 30, trunk_lean=10), i / 30)
+    assert rec.detected and not np.isnan(rec.raw).all()
+    img = upright.image.copy()
+    centre = float(img[[L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_SHOULDER, L.RIGHT_SHOULDER], 1].mean())
+    img[:, 1] = 2 * centre - img[:, 1]  # flipped in place: same person, same trunk centre
+    rec = fa.update_pose(dataclasses.replace(upright, t=4 / 30, image=img), 4 / 30)
+    assert rec.detected  # still the person: a rep through it is not judged, not lost
+    assert np.isnan(rec.raw).all()
+    assert rec.framing is not None and {"head", "feet"} <= rec.framing.hidden
 
 
 def test_gate_takes_foreshortened_limbs_of_a_real_body_from_the_3d_estimate():
