@@ -325,3 +325,23 @@ def test_a_rule_outside_the_exercises_views_never_fires() -> None:
     assert why and "no rep counted" in why[0] and "side-on" in why[0]
     line = exercise_lines(res["exercise"])[-1]
     assert line.startswith("Sit-to-stand: 0 reps") and "place the camera" in line
+
+
+def test_a_range_reached_within_the_views_margin_says_so() -> None:
+    """163° against a 165° target is "reached" at an angle (±8°); the words say why, so
+    "best 163°, target 165°, no faults" does not read as a contradiction."""
+    from posture.exercises.report import reached_words
+
+    rep = {"rom_deg": 163.0, "rom_target_deg": 165.0, "rom_reached": True,
+           "rom_margin_deg": 8.3}
+    assert reached_words(rep) == "yes (within ±8°)"
+    assert reached_words({**rep, "rom_deg": 170.0}) == "yes"
+    assert reached_words({**rep, "rom_margin_deg": 0.0, "rom_deg": 166.0}) == "yes"
+    assert reached_words({**rep, "rom_reached": False}) == "no"
+    assert reached_words({**rep, "rom_reached": None}) == "–"
+    # Less is more (a wall sit's knee): 97° against 95° is short of it, within ±5°.
+    wall = {"rom_deg": 97.0, "rom_target_deg": 95.0, "rom_reached": True, "rom_margin_deg": 5.0}
+    assert reached_words(wall, "min") == "yes (within ±5°)"
+    section = {"title": "Sit-to-stand", "kind": "reps", "started_s": 1.0,
+               "reps": [rep], "rom": {"best": 163.0, "target": 165.0}, "faults": {}}
+    assert "±8° measuring margin" in exercise_lines(section)[0]

@@ -41,7 +41,11 @@ def exercise_lines(section: Mapping[str, Any]) -> list[str]:
         text = f"{title}: {_plural(len(reps), 'rep')}"
         rom = section.get("rom") or {}
         if reps and rom.get("best") is not None:
-            text += f" (ROM best {rom['best']:.0f}°, target {rom['target']:g}°)"
+            # A reading inside the measuring margin of the rep's view counts as reached:
+            # say so, or "best 163°, target 165°, no faults" reads as a contradiction.
+            margin = max((float(r.get("rom_margin_deg") or 0.0) for r in reps), default=0.0)
+            within = f", ±{margin:.0f}° measuring margin" if margin >= 0.5 else ""
+            text += f" (ROM best {rom['best']:.0f}°, target {rom['target']:g}°{within})"
         by_side = section.get("reps_by_side") or {}
         if by_side:
             text += " — " + ", ".join(f"{k} {v}" for k, v in sorted(by_side.items()))
@@ -57,6 +61,23 @@ def exercise_lines(section: Mapping[str, Any]) -> list[str]:
     lines.append(text + (f"; faults: {fault_text}" if fault_text else "; no faults seen")
                  + ".")
     return lines
+
+
+def reached_words(rep: Mapping[str, Any], peak: str = "max") -> str:
+    """"yes" / "no" / "–" for a rep's range; "yes (within ±8°)" when the reading fell short
+    of the target by less than the measuring margin of the rep's view, which decided it."""
+    reached = rep.get("rom_reached")
+    if reached is None:
+        return "–"
+    if not reached:
+        return "no"
+    rom, target = rep.get("rom_deg"), rep.get("rom_target_deg")
+    margin = float(rep.get("rom_margin_deg") or 0.0)
+    if isinstance(rom, int | float) and isinstance(target, int | float) and margin >= 0.5:
+        short = float(rom) < float(target) if peak == "max" else float(rom) > float(target)
+        if short:
+            return f"yes (within ±{margin:.0f}°)"
+    return "yes"
 
 
 def library_lines() -> list[str]:

@@ -593,10 +593,11 @@ VERDICT_TEXT = {"good": "Looked good", "faulty": "Something to work on",
 
 def _exercise_details(section: dict[str, Any]) -> None:
     """The rep table and the one-line summary the command line prints."""
-    from posture.exercises.report import exercise_lines
+    from posture.exercises.report import exercise_lines, reached_words
 
     st.caption(" ".join(exercise_lines(section)))
     reps = section.get("reps") or []
+    peak = str((section.get("rom") or {}).get("peak", "max"))
     if reps:
         import pandas as pd  # type: ignore[import-untyped]
 
@@ -604,7 +605,7 @@ def _exercise_details(section: dict[str, Any]) -> None:
             "Rep": r.get("index"),
             "Side": r.get("side") or "",
             "Range (°)": "–" if r.get("rom_deg") is None else f"{float(r['rom_deg']):.0f}",
-            "Target reached": {True: "yes", False: "no"}.get(r.get("rom_reached"), "–"),
+            "Target reached": reached_words(r, peak),
             "Form": VERDICT_TEXT.get(str(r.get("verdict")), str(r.get("verdict"))),
             "Faults": ", ".join(fault_words(section.get("key"), f["category"])
                                 for f in r.get("faults") or ()),
