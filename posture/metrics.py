@@ -39,7 +39,6 @@ Plane = Literal["sagittal", "frontal", "any"]
 # Ankle-to-ear height is ~0.89 of stature (Drillis & Contini segment proportions):
 # shin .246 + thigh .245 + hip→shoulder .29 + shoulder→ear .11.
 ANKLE_TO_EAR_OF_STATURE = 0.89
-HIP_TO_SHOULDER_OF_STATURE = 0.29
 # Below this yaw (90 = side-on) even a "side" view is turned enough for the
 # shoulders' extra width to tilt one side's trunk line: use midpoints instead.
 ROTATED_SIDE_YAW = 75.0
@@ -239,15 +238,15 @@ def compute_metrics(
     sagittal = view.view in SAGITTAL_VIEWS and not view.camera_too_high
     frontal = view.view in FRONTAL_VIEWS
 
-    # Body height in pixels: from the near side's ankle→ear chain, else the trunk.
+    # Body height in pixels, from the near side's ankle→ear chain only: the rep counter
+    # reads its shrink as a bend (front and oblique views). A trunk-based stand-in when
+    # the chain is incomplete is another estimator: 20 % apart from the chain on a front
+    # squat with the feet cut off, which read as a squat while standing.
     chain = (s.ankle, s.knee, s.hip, s.shoulder, s.ear)
+    height = float("nan")
     if all(ok[lm] for lm in chain):
         length = sum(float(distance(x[a], x[b])) for a, b in itertools.pairwise(chain))
         height = length / ANKLE_TO_EAR_OF_STATURE
-    elif ok[s.hip] and ok[s.shoulder]:
-        height = float(distance(x[s.hip], x[s.shoulder])) / HIP_TO_SHOULDER_OF_STATURE
-    else:
-        height = float("nan")
     out[METRIC_INDEX["body_height_px"]] = height
 
     offsets = LANDMARK_OFFSETS if config.landmark_offsets else NO_OFFSETS

@@ -114,6 +114,20 @@ def test_front_view_depth_from_apparent_shrink():
     assert max(vals) == pytest.approx((1 - 190 / 320) / 0.25, rel=0.05)
 
 
+def test_front_view_with_the_feet_out_of_the_picture_counts_from_the_3d_bend() -> None:
+    """No ankle→ear chain (feet cut off: no body length at all) — the bend of MediaPipe's
+    3-D hips and knees still shows each squat."""
+    nan = float("nan")
+    rep = [(0.7, {"hip_angle_3d_deg": (170.0, 80.0), "knee_angle_3d_deg": (172.0, 85.0)}),
+           (0.3, {"hip_angle_3d_deg": 80.0, "knee_angle_3d_deg": 85.0}),
+           (0.7, {"hip_angle_3d_deg": (80.0, 170.0), "knee_angle_3d_deg": (85.0, 172.0)}),
+           (0.6, {})]
+    base = {"body_height_px": nan, "hip_angle_3d_deg": 170.0, "knee_angle_3d_deg": 172.0}
+    frames = script([(1.0, {}), *rep * 2], view="front", base=base)
+    rc, _ticks = run_metrics(frames)
+    assert rc.count == 2
+
+
 def test_a_standing_forward_lean_is_not_a_rep_but_a_shallow_squat_is() -> None:
     """Straight knees discount the first 15° of hip flexion (STRAIGHT_KNEE_LEAN_DEG): a
     50° lean and back (knees 172°) is no lift; a quarter squat (hips and knees ~52°) is."""

@@ -79,6 +79,18 @@ def test_low_visibility_makes_metrics_nan():
     assert math.isfinite(m["neck_inclination_deg"])
 
 
+def test_body_height_needs_the_whole_ankle_to_ear_chain():
+    """The rep counter reads the body length's shrink as a bend: a trunk-based stand-in
+    when the feet are out of view would be a second estimator (20 % apart on a front squat
+    with the feet cut off), so there is none."""
+    pose = make_pose(yaw=90, trunk_lean=5)
+    assert _metrics(pose)["body_height_px"] > 0
+    vis = pose.visibility.copy()
+    vis[[L.LEFT_ANKLE, L.RIGHT_ANKLE]] = 0.1
+    m = _metrics(dataclasses.replace(pose, visibility=vis))
+    assert math.isnan(m["body_height_px"])
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.floats(-30, 60), st.floats(0.5, 2.0), st.floats(-100, 100))
 def test_metrics_invariant_to_image_scale_and_shift(trunk, scale, shift):

@@ -6,7 +6,9 @@ views; both a stoop and a squat bend the hip, while walking — which bends the
 knee as much as a shallow squat — barely does), and the apparent shrink of the
 body's 2-D ankle→ear chain below its recent standing length (front and oblique,
 where the thighs and trunk foreshorten as the person bends, and where 2-D hip
-angles are not valid). A 3-sample median removes single-frame pose flips. Baselines are
+angles are not valid); where that chain is incomplete there (feet out of the
+picture), the bend of MediaPipe's 3-D hip and knee angles. A 3-sample median
+removes single-frame pose flips. Baselines are
 rolling extremes over a few seconds, so distance to the camera may change.
 
 The counter has hysteresis (start, count and finish at different depths), a
@@ -267,6 +269,9 @@ class DepthSignal:
             h = m.get("body_height_px")
             if not h > 0:
                 h = math.nan
+                # The ankle→ear chain is incomplete (feet out of the picture): the bend
+                # from MediaPipe's 3-D hip and knee angles, which need no length.
+                flex = bend3_deg(m)
         return flex, h
 
     def update(self, m: FrameMetrics) -> float:
