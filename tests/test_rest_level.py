@@ -64,9 +64,11 @@ def test_the_first_half_second_is_not_read():
 
 def test_a_range_short_by_less_than_the_margin_is_reached():
     rom = Rom("heel_rise_deg", "max", 25.0, "", margin=5.0)
-    assert rom.limit == 20.0 and rom.reached(21.0) and not rom.reached(19.0)
+    assert rom.limit == 20.0
+    assert rom.reached_in(21.0, "side_left") and not rom.reached_in(19.0, "side_left")
     knee = Rom("knee_angle_deg", "min", 90.0, "", margin=5.0)
-    assert knee.limit == 95.0 and knee.reached(94.0) and not knee.reached(96.0)
+    assert knee.limit == 95.0
+    assert knee.reached_in(94.0, "side_right") and not knee.reached_in(96.0, "side_right")
 
 
 def test_the_margin_grows_in_a_view_where_the_metric_errs_more():

@@ -100,11 +100,9 @@ class Rom:
 
     @property
     def limit(self) -> float:
-        """Where "short" starts: the target, less the measuring margin."""
+        """Where "short" starts side-on: the target, less the file's margin (other views:
+        ``margin_in``)."""
         return self.target - self.margin if self.peak == "max" else self.target + self.margin
-
-    def reached(self, value: float) -> bool:
-        return value >= self.limit if self.peak == "max" else value <= self.limit
 
     def margin_in(self, view: str) -> float:
         """The margin in ``view``: the file's (set for a side view) plus how much more the
