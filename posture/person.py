@@ -21,6 +21,7 @@ import numpy as np
 from posture.geometry import FloatArray
 from posture.landmarks import FramePose
 from posture.landmarks import PoseLandmark as L
+from posture.view import image_trunk_lean_deg
 
 # Segments whose 2-D lengths must stay consistent between consecutive frames.
 _SEGMENTS = (
@@ -139,16 +140,12 @@ UPSIDE_DOWN_MIN_TRUNK_TO_LEG = 0.45
 
 def upside_down(pose: FramePose) -> bool:
     """Is this skeleton fitted upside down? Its angles then describe no real posture."""
+    if not image_trunk_lean_deg(pose) > UPSIDE_DOWN_DEG:
+        return False
     with np.errstate(invalid="ignore", over="ignore"):
         x = pose.image[:, :2]
-        torso = _torso(x)[0]
         leg = _two_segment_chains(_lengths(x))[1]
-        ls, rs = x[L.LEFT_SHOULDER].tolist(), x[L.RIGHT_SHOULDER].tolist()
-        lh, rh = x[L.LEFT_HIP].tolist(), x[L.RIGHT_HIP].tolist()
-        dx = (ls[0] + rs[0] - lh[0] - rh[0]) / 2
-        up = (lh[1] + rh[1] - ls[1] - rs[1]) / 2  # image y points down
-        from_up = math.degrees(math.atan2(abs(dx), up))
-    return from_up > UPSIDE_DOWN_DEG and torso >= UPSIDE_DOWN_MIN_TRUNK_TO_LEG * leg
+        return _torso(x)[0] >= UPSIDE_DOWN_MIN_TRUNK_TO_LEG * leg
 
 
 def _torso3(w: FloatArray) -> float:
