@@ -5,7 +5,11 @@ A live session ends in one of three ways, and each keeps what was recorded:
 * **Stop** — the page sees the component stop, finishes the session and saves it.
 * **The camera stops** (unplugged, switched off, taken by another app) — the component
   still plays but no frame arrives: after ``CAMERA_STALL_S`` the page finishes and saves
-  the session, says what happened, and asks the browser to stop the stream.
+  the session, says what happened, and asks the browser to stop the stream. The browser
+  may also stop the component itself (its connection drops) or the server may see the
+  stream end first; the page still says the camera stopped when the last frame came
+  more than ``CAMERA_GONE_S`` before the stream stopped (a Stop comes while frames
+  flow), or when a worker finished the session while the page was still playing.
 * **The stream ends without the page** (tab closed, connection lost, another page
   opened) — streamlit-webrtc's ``on_video_ended`` finishes and saves it on a worker
   thread. A closed tab often ends nothing on the server for half a minute (the
@@ -68,6 +72,7 @@ PANEL_REFRESH_S = 0.5
 FLUSH_EVERY_S = 3.0
 CAMERA_STALL_S = 5.0  # no frame for this long while playing: the camera stopped
 PAGE_GRACE_S = 3.0  # …and if the page has not noticed this much later, it has gone away
+CAMERA_GONE_S = 2.5  # a stream that stopped this long after its last frame lost its camera
 POSITIVE = {
     "sitting": "Looking good — keep it easy and relaxed",
     "standing": "Nice and tall — keep breathing easy",
@@ -147,7 +152,10 @@ def _sync(ctrl: LiveController, active: bool, config: LiveConfig, settings: Mapp
         ctrl.warm_up()
         st.session_state.pop(payload_key, None)
     if ctrl.running and not active:
-        finalise(ctrl, settings, kind_label, "stop")
+        age = ctrl.frame_age()
+        if age is not None and age > CAMERA_GONE_S:  # frames had stopped before the stream
+            ctrl.ended_by = "camera_stopped"
+        finalise(ctrl, settings, kind_label, ctrl.ended_by or "stop")
     elif active and not ctrl.stop_requested and (
             ctrl.state == "finished" or camera_stalled(ctrl)):
         # Frames stopped (or the stream ended on the server) while the browser plays on.
@@ -173,8 +181,10 @@ def camera_stalled(ctrl: LiveController) -> bool:
 
 
 def check_camera(ctrl: LiveController) -> None:
-    """From the refreshing panel: a stalled camera makes the whole page run again (sync)."""
-    if ctrl.page_active and not ctrl.stop_requested and camera_stalled(ctrl):
+    """From the refreshing panel: a stalled camera, or a session a worker finished while
+    the browser plays on, makes the whole page run again (sync) to say so and stop."""
+    if ctrl.page_active and not ctrl.stop_requested and (
+            camera_stalled(ctrl) or ctrl.state == "finished"):
         st.rerun(scope="app")
 
 

@@ -548,6 +548,29 @@ def test_camera_that_stops_sending_ends_the_session_with_a_sentence(monkeypatch)
         "camera_stopped", "stop"}
 
 
+@pytest.mark.parametrize(("quiet_s", "ended_by"), [(0.0, "stop"), (0.5, "camera_stopped")])
+def test_stream_the_browser_stops_after_its_frames_did_is_a_stopped_camera(
+        monkeypatch, quiet_s, ended_by):
+    """The camera went, then the browser dropped the stream before the page noticed: not
+    a Stop (that comes while frames flow), so the page says the camera stopped."""
+    from posture_app import live_common
+
+    monkeypatch.setattr(live_common, "CAMERA_GONE_S", 0.3)
+    fake = install_webrtc(monkeypatch, playing=True)
+    at = app_test("live_coach")
+    at.run()
+    _stream(fake)
+    time.sleep(quiet_s)
+    fake.playing = False
+    at.run()
+    no_exception(at)
+    assert "Session summary" in page_text(at)
+    stopped = [live_common.CAMERA_STOPPED] if ended_by == "camera_stopped" else []
+    assert [w.value for w in at.warning] == stopped
+    [row] = store().list_sessions()
+    assert row.status == "complete" and row.summary["live"]["ended_by"] == ended_by
+
+
 def test_stream_that_ends_without_stop_is_saved(monkeypatch):
     """The tab was closed or the connection dropped: streamlit-webrtc's on_video_ended."""
     from posture_app import live_common

@@ -151,7 +151,9 @@ def test_camera_unplugged_mid_session_saves_and_says_so(shared, playwright, tmp_
         browser.close()
     [row] = _new_rows(server, before)
     assert row.kind == "live" and row.status == "complete"
-    assert row.summary["live"]["ended_by"] == "camera_stopped"
+    # Whoever noticed first finished it: the page ("camera_stopped"), or the server when
+    # the stream ended or sent nothing while the page still played. Never a Stop.
+    assert row.summary["live"]["ended_by"] in ("camera_stopped", "stream_ended", "no_frames")
     assert row.summary["live"]["frames_analysed"] > MIN_FRAMES
 
 
