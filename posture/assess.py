@@ -64,6 +64,7 @@ from posture.rules.model import (
 )
 from posture.rules.profile import as_profile
 from posture.rules.state import ClosedEvent, RuleState
+from posture.view import most_seen_view
 
 __all__ = ["Assessor", "Calibration", "Event", "FrameAssessment", "NioshTask", "Rep",
            "SessionResult", "Status"]
@@ -366,7 +367,7 @@ class Assessor:
             samples = [replace(s, depth=self.depth.rescore(s.m)) for s in samples]
         metrics = rep_metrics(samples, self.stature_cm)
         views = [s.m.view.view for s in samples if s.m.detected]
-        view = max(set(views), key=views.count) if views else "unknown"
+        view = most_seen_view(views)
         eng = self.engines["lifting"]
         rules = {r.id: r for r in eng.rules + self.profile.rep_rules("lifting")}
         checks = rep_checks(tuple(rules.values()), samples, metrics, view, eng.value)

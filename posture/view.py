@@ -12,6 +12,8 @@ hysteresis margin before it replaces the old one, so the view never flickers.
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -160,6 +162,13 @@ def image_trunk_lean_deg(pose: FramePose) -> float:
     if not (math.isfinite(dx) and math.isfinite(dy)) or (dx == 0.0 and dy == 0.0):
         return float("nan")
     return math.degrees(math.atan2(abs(dx), dy))
+
+
+def most_seen_view(views: Iterable[str]) -> str:
+    """The view most of a stretch's frames were seen from ("unknown" for none); a tie
+    goes to the view seen first, so a report does not change between runs."""
+    top = Counter(views).most_common(1)
+    return top[0][0] if top else "unknown"
 
 
 def classify(yaw: float, current: View, config: ViewConfig = ViewConfig()) -> View:

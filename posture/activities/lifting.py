@@ -9,6 +9,7 @@ deepest bend, so one flipped landmark cannot decide a fault.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -241,8 +242,8 @@ def judge_rep_rules(rules: Sequence[Rule], metrics: Mapping[str, float], view: s
 
 
 def _common(xs: Sequence[str | None]) -> str | None:
-    seen = [x for x in xs if x]
-    return max(set(seen), key=seen.count) if seen else None
+    top = Counter(x for x in xs if x).most_common(1)  # a tie: the first seen
+    return top[0][0] if top else None
 
 
 def why_not_judged(rule: Rule, samples: Sequence[RepSample], rep_view: str,

@@ -39,6 +39,7 @@ from posture.quality import QualityState
 from posture.rules.cues import CueRequest, CueScheduler
 from posture.rules.engine import RuleEngine
 from posture.rules.model import SEGMENTS, SEVERITY_RANK, Bands, Level, Rule, Status, worst
+from posture.view import most_seen_view
 
 MAX_FRAME_DT_S = 1.0  # as posture.assess: a longer gap between frames is not counted
 BUFFER_S = 30.0  # frames kept for the rep being done (a slow rep takes a few seconds)
@@ -208,7 +209,7 @@ class ExerciseAssessor:
         assert ex.rom is not None and self.rom_rule is not None
         samples = [s for s in self._buffer if w.start_s - 1e-6 <= s.m.t <= w.end_s + 1e-6]
         views = [s.m.view.view for s in samples if s.m.detected]
-        view = max(set(views), key=views.count) if views else "unknown"
+        view = most_seen_view(views)
         checks = rep_checks(ex.rules, samples, {}, view, self.engine.value)
         rom_vals = [s.m.get(ex.rom.metric) for s in samples
                     if s.m.detected and s.m.view.view in ex.views]
@@ -355,8 +356,7 @@ class ExerciseAssessor:
 
     def _held_view(self) -> str:
         """The view most frames held in position were seen from."""
-        views = [m.view.view for m in self._held_frames]
-        return max(set(views), key=views.count) if views else "unknown"
+        return most_seen_view(m.view.view for m in self._held_frames)
 
     @property
     def held_rom(self) -> float | None:

@@ -18,6 +18,7 @@ import numpy as np
 from posture.errors import PostureError
 from posture.metrics import FrameMetrics
 from posture.rules.model import SIDE_VIEWS
+from posture.view import most_seen_view
 
 CALIBRATED_METRICS: tuple[str, ...] = ("neck_inclination_deg", "trunk_lean_deg",
                                        "neck_flexion_deg", "trunk_inclination_deg")
@@ -81,5 +82,5 @@ def calibrate(frames: Iterable[FrameMetrics], posture: str = "sit_tall",
         spread[name] = float(q3 - q1)
     if not neutral:
         raise CalibrationError("no calibratable metric was measurable: check the framing")
-    views = [f.view.view for f in usable]
-    return Calibration(posture, neutral, len(usable), max(set(views), key=views.count), spread)
+    return Calibration(posture, neutral, len(usable),
+                       most_seen_view(f.view.view for f in usable), spread)
