@@ -42,6 +42,12 @@ REP_METRIC_SIGMA: Mapping[str, float] = {
     "max_squat_depth_ratio": 0.15,  # thigh lengths; hip landmark ~3 cm high (synth README)
     "load_distance_cm": 8.0,       # default to calibrate
 }
+# …where a view measures the metric another way (posture.metrics): scaled by the measured
+# error in that view against side-on (squat depth at rep bottoms, renders at 0–15°:
+# 3-D at an angle 0.14 thigh lengths, 2-D side-on 0.11; world_depth_ratio).
+REP_METRIC_SIGMA_BY_VIEW: Mapping[tuple[str, str], float] = {
+    ("max_squat_depth_ratio", "oblique"): 0.15 * 0.14 / 0.11,
+}
 # Which angle's error stands for a rep or frame metric (same landmarks, same plane).
 ANGLE_OF: Mapping[str, str] = {
     "trunk_inclination_deg": "trunk_inclination_deg", "trunk_lean_deg": "trunk_inclination_deg",
@@ -125,6 +131,8 @@ def frame_angle_confidence(pose: FramePose | None, view: ViewState,
 def metric_sigma(metric: str, view: str, rep_metrics: Mapping[str, float] | None = None
                  ) -> float:
     """Expected error of a rule's metric (its own units); NaN if unknown."""
+    if (metric, view_class(view)) in REP_METRIC_SIGMA_BY_VIEW:
+        return REP_METRIC_SIGMA_BY_VIEW[metric, str(view_class(view))]
     if metric in REP_METRIC_SIGMA:
         return REP_METRIC_SIGMA[metric]
     if metric == "stoop_squat_index" and rep_metrics is not None:
@@ -135,6 +143,19 @@ def metric_sigma(metric: str, view: str, rep_metrics: Mapping[str, float] | None
             s *= math.sqrt(2.0)  # two segments' errors add
         return s
     return math.nan
+
+
+def extra_error(metric: str, view: str, rep_metrics: Mapping[str, float] | None = None
+                ) -> float:
+    """How much more a rep metric errs in ``view`` than side-on (its units, as a mean
+    absolute error; 0 where no larger error is known). A fault is called from such a
+    view only when the reading passes the line by this much too, as a short range is
+    (``posture.exercises.model.Rom.margin_in``): a parallel squat read 0.26 thigh
+    lengths high at an angle is not a shallow one."""
+    here, side = metric_sigma(metric, view, rep_metrics), metric_sigma(metric, "side_left",
+                                                                       rep_metrics)
+    extra = (here - side) / _SQRT_PI_2
+    return extra if extra > 0 else 0.0  # NaN (unknown) compares False: 0
 
 
 def _ssi_sigma(m: Mapping[str, float], view: str) -> float:

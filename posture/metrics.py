@@ -78,7 +78,8 @@ METRICS: tuple[MetricSpec, ...] = (
         "squat_depth_ratio",
         "ratio",
         "sagittal",
-        "hip below knee, in thigh lengths (0 = parallel, + = below)",
+        "hip below knee, in thigh lengths (0 = parallel, + = below); at an angle from "
+        "the 3-D world landmarks",
     ),
     MetricSpec("heel_rise_deg", "deg", "sagittal", "heel→toe vs horizontal, + heel up"),
     MetricSpec(
@@ -277,6 +278,14 @@ def compute_metrics(
             # offsets undone (a 50/50 blend with 2-D: 16/14°).
             put("hip_angle_deg", (s.shoulder, s.hip, s.knee), partial(float, leg3[0]))
             put("knee_angle_deg", (s.hip, s.knee, s.ankle), partial(float, leg3[1]))
+            # In the picture the knee, nearer the camera, drops against the hip: the
+            # depth comes from 3-D (world_depth_ratio). Until the stream has shown the
+            # camera's pitch it is taken as level, as deforeshorten() does.
+            w3 = pose.world
+            e = view.elevation_deg if math.isfinite(view.elevation_deg) else 0.0
+            if w3 is not None:
+                put("squat_depth_ratio", (s.hip, s.knee),
+                    lambda: world_depth_ratio(w3, e, offsets))
     if frontal:
         _frontal(put, x)
         # A side plank faces the camera: its sag or hike shows in the frontal plane.
@@ -429,25 +438,31 @@ def _angle3(u: list[float], v: list[float]) -> float:
     return math.degrees(math.atan2(math.sqrt(_dot(c, c)), _dot(u, v)))
 
 
-def world_leg_angles(
-    world: FloatArray, s: Side, offsets: LandmarkOffsets = LANDMARK_OFFSETS
-) -> tuple[float, float]:
-    """Sagittal hip and knee angles of side ``s`` from MediaPipe's 3-D world landmarks.
+@dataclass(frozen=True)
+class _WorldLeg:
+    """One leg's joint centres in MediaPipe's world frame, landmark offsets undone."""
 
-    The body's sagittal plane is the one normal to the hip line; the landmark
-    offsets of ``correct_landmark_offsets`` are undone in it (hip back and up the
-    thigh, knee up the shank, shoulders down the trunk), and the angles are
-    measured on the segments projected into it. NaN where a point is missing.
-    """
+    lat: list[float]  # unit, the hip line (right → left)
+    proj: Callable[[list[float]], list[float]]  # into the sagittal plane (normal to lat)
+    trunk: list[float]  # hip midpoint → shoulder midpoint
+    hip: list[float]
+    knee: list[float]
+    ankle: list[float]
+
+
+def _world_leg(world: FloatArray, s: Side, offsets: LandmarkOffsets) -> _WorldLeg | None:
+    """The leg of side ``s`` with the offsets of ``correct_landmark_offsets`` undone in
+    the body's sagittal plane (hip back and up the thigh, knee up the shank, shoulders
+    down the trunk); None without a hip line."""
     p = {int(i): world[int(i)].tolist() for i in _WORLD_POINTS}
-    nan = (float("nan"), float("nan"))
     lat = _unit3(_sub(p[int(L.LEFT_HIP)], p[int(L.RIGHT_HIP)]))
     if lat is None:
-        return nan
+        return None
+    ln = lat
 
     def proj(v: list[float]) -> list[float]:
-        d = _dot(v, lat)
-        return [v[0] - d * lat[0], v[1] - d * lat[1], v[2] - d * lat[2]]
+        d = _dot(v, ln)
+        return [v[0] - d * ln[0], v[1] - d * ln[1], v[2] - d * ln[2]]
 
     hip, knee, ankle = p[int(s.hip)], p[int(s.knee)], p[int(s.ankle)]
     ls, rs = p[int(L.LEFT_SHOULDER)], p[int(L.RIGHT_SHOULDER)]
@@ -469,9 +484,50 @@ def world_leg_angles(
                 k3 = offsets.knee_down_shank * t
                 knee = [k + k3 * a for k, a in zip(knee, shank, strict=True)]
                 trunk = [c - offsets.shoulder_up * t * a for c, a in zip(trunk, a_t, strict=True)]
-    hip_angle = _angle3(proj(trunk), proj(_sub(knee, hip)))
-    knee_angle = _angle3(proj(_sub(hip, knee)), proj(_sub(ankle, knee)))
+    return _WorldLeg(lat, proj, trunk, hip, knee, ankle)
+
+
+def world_leg_angles(
+    world: FloatArray, s: Side, offsets: LandmarkOffsets = LANDMARK_OFFSETS
+) -> tuple[float, float]:
+    """Sagittal hip and knee angles of side ``s`` from MediaPipe's 3-D world landmarks.
+
+    The body's sagittal plane is the one normal to the hip line; the landmark offsets
+    are undone in it (``_world_leg``), and the angles are measured on the segments
+    projected into it. NaN where a point is missing.
+    """
+    leg = _world_leg(world, s, offsets)
+    if leg is None:
+        return (float("nan"), float("nan"))
+    proj = leg.proj
+    hip_angle = _angle3(proj(leg.trunk), proj(_sub(leg.knee, leg.hip)))
+    knee_angle = _angle3(proj(_sub(leg.hip, leg.knee)), proj(_sub(leg.ankle, leg.knee)))
     return hip_angle, knee_angle
+
+
+def world_depth_ratio(world: FloatArray, elevation_deg: float,
+                      offsets: LandmarkOffsets = LANDMARK_OFFSETS) -> float:
+    """Hip below knee in thigh lengths (0 = parallel, + = below), from the 3-D world
+    landmarks with the landmark offsets undone, mean of both legs; the camera's pitch
+    is undone with its estimate.
+
+    MediaPipe's world landmarks are in the camera's axes (y down, z away), so "up" is
+    tilted towards the camera by the elevation (``posture.camera``). Against the true
+    depth of the renders' joints (cos of trunk lean + hip angle, cameras 0–15°) it errs
+    0.14 thigh lengths at the bottom of oblique reps (reading 0.11 shallow), near the
+    2-D ratio side-on (0.11); in the picture at an angle the knee, nearer the camera,
+    drops against the hip and the 2-D ratio errs 0.33.
+    """
+    e = math.radians(elevation_deg)
+    up = [0.0, -math.cos(e), -math.sin(e)]
+    ratios = []
+    for sd in (LEFT, RIGHT):
+        leg = _world_leg(world, sd, offsets)
+        thigh = None if leg is None else _sub(leg.knee, leg.hip)
+        n = math.nan if thigh is None else math.sqrt(_dot(thigh, thigh))
+        if thigh is not None and n > 0 and math.isfinite(n):
+            ratios.append(_dot(thigh, up) / n)
+    return sum(ratios) / len(ratios) if ratios else math.nan
 
 
 _WORLD_POINTS = (

@@ -132,12 +132,15 @@ def test_neutral_spine_squats_and_lifts_not_flagged_as_stoop(synthetic, prefix):
 
 @pytest.mark.parametrize("prefix", ["15_", "16_"])
 def test_shallow_squats_flagged(synthetic, prefix):
-    view, faults = rep_faults(synthetic, prefix)
-    if view.startswith("oblique"):
-        assert not any("shallow_squat" in f for f in faults)  # no verdict from an oblique view
-        pytest.xfail("oblique view: depth is not judged because 2-D knee/hip angles are "
-                     "not valid off the side view (criteria doc §0); reps still counted")
-    assert all("shallow_squat" in f for f in faults), faults
+    """Side-on from the 2-D hip and knee; at an angle (16_) from the 3-D landmarks."""
+    _, faults = rep_faults(synthetic, prefix)
+    assert faults and all("shallow_squat" in f for f in faults), faults
+
+
+def test_good_oblique_squat_is_not_called_shallow(synthetic):
+    view, faults = rep_faults(synthetic, "14_")
+    assert view.startswith("oblique") and faults
+    assert not any("shallow_squat" in f for f in faults), faults
 
 
 def test_front_view_valgus_squats_flagged(synthetic):

@@ -285,3 +285,15 @@ def test_calibration_refuses_movement_and_wrong_view():
     front = script([(2.0, {})], base=SITTING_UPRIGHT, view="front")
     with pytest.raises(CalibrationError, match="side-view"):
         calibrate(front)
+
+
+@pytest.mark.parametrize(("direction", "value", "eased"), [
+    ("high", 62.0, 59.0), ("low", -0.27, -0.24), ("abs", -12.0, -9.0), ("abs", 2.0, 0.0),
+])
+def test_a_measuring_margin_moves_a_reading_towards_ok_never_past_it(direction, value, eased):
+    bands = Bands(direction, 60.0 if direction == "high" else -0.25 if direction == "low"
+                  else 10.0)
+    margin = 0.03 if direction == "low" else 3.0
+    assert bands.eased(value, margin) == pytest.approx(eased)
+    assert bands.eased(value, 0.0) == value and math.isnan(bands.eased(math.nan, margin))
+    assert bands.level(bands.eased(value, margin)) == "ok"

@@ -334,3 +334,52 @@ def test_the_view_most_frames_saw_breaks_a_tie_by_the_first_seen():
     assert most_seen_view(["oblique", "side", "side", "oblique"]) == "oblique"
     assert most_seen_view(["front", "side", "side"]) == "side"
     assert most_seen_view([]) == "unknown"
+
+
+def _squat_world(thigh_up_deg: float, yaw_deg: float = 40.0) -> np.ndarray:
+    """World landmarks (camera axes: y down, z away) of a squat whose thighs rise
+    ``thigh_up_deg`` from the knee to the hip, the body turned ``yaw_deg`` from side-on."""
+    w = np.zeros((33, 3))
+    fwd = np.array([math.cos(math.radians(yaw_deg)), 0.0, -math.sin(math.radians(yaw_deg))])
+    lat = np.array([math.sin(math.radians(yaw_deg)), 0.0, math.cos(math.radians(yaw_deg))])
+    up = np.array([0.0, -1.0, 0.0])
+    a = math.radians(thigh_up_deg)
+    for sign, hip, knee, ankle, heel, toe, sh in (
+            (1, L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX,
+             L.LEFT_SHOULDER),
+            (-1, L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX,
+             L.RIGHT_SHOULDER)):
+        h = sign * 0.1 * lat
+        k = h + 0.45 * (math.cos(a) * fwd - math.sin(a) * up)
+        an = k - 0.42 * up - 0.1 * fwd
+        w[hip], w[knee], w[ankle] = h, k, an
+        w[heel], w[toe] = an - 0.05 * fwd - 0.05 * up, an + 0.15 * fwd - 0.05 * up
+        w[sh] = h + 0.5 * (0.7 * up + 0.7 * fwd)
+    return w
+
+
+def _pitch(w: np.ndarray, e_deg: float) -> np.ndarray:
+    """The same body seen by a camera looking down ``e_deg`` (rotation about x)."""
+    e = math.radians(e_deg)
+    rot = np.array([[1, 0, 0], [0, math.cos(e), -math.sin(e)], [0, math.sin(e), math.cos(e)]])
+    return w @ rot.T
+
+
+@given(st.floats(-40, 40), st.floats(0, 60), st.floats(0.5, 2.0), st.floats(20, 70))
+@settings(max_examples=60, deadline=None)
+def test_world_depth_ratio_holds_under_camera_pitch_scale_and_yaw(thigh, elev, scale, yaw):
+    from posture.metrics import NO_OFFSETS, world_depth_ratio
+
+    truth = -math.sin(math.radians(thigh))  # hip below the knee, in thigh lengths
+    w = _pitch(_squat_world(thigh, yaw), elev) * scale
+    assert world_depth_ratio(w, elev, NO_OFFSETS) == pytest.approx(truth, abs=1e-6)
+
+
+def test_world_depth_ratio_needs_the_pitch_and_passes_nan_through():
+    from posture.metrics import NO_OFFSETS, world_depth_ratio
+
+    w = _pitch(_squat_world(-20.0), 30.0)  # hips 20° below the knees
+    assert world_depth_ratio(w, 30.0, NO_OFFSETS) == pytest.approx(math.sin(math.radians(20)))
+    assert abs(world_depth_ratio(w, 0.0, NO_OFFSETS) - math.sin(math.radians(20))) > 0.1
+    w[:] = np.nan
+    assert math.isnan(world_depth_ratio(w, 30.0, NO_OFFSETS))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from scripted import STANDING, script
 from test_assess import run, squat
 
@@ -158,3 +159,37 @@ def test_front_view_standing_is_not_a_silent_100() -> None:
                              duration_s=5.0)
     assert "could not be judged" in headline(payload)
     assert "well done" not in headline(payload)
+
+
+def _oblique_squat_checks(depth: float, view: str = "oblique") -> dict[str, Check]:
+    # At an angle the counter reads the body's 2-D shrink (side-on: the bend angles).
+    reps = squat(hip=70.0, knee=70.0, trunk=30.0, squat_depth_ratio=depth,
+                 trunk_minus_shin_deg=0.0, heel_rise_deg=2.0, body_height_px=200.0)
+    _, res = run(Assessor("lifting"), script([(1.0, {}), *reps], base=STANDING, view=view))
+    (rep,) = res.reps
+    return {c.category: c for c in rep.checks}
+
+
+def test_oblique_view_judges_depth_and_stoop_but_not_the_shins_or_heels() -> None:
+    """At an angle the depth (from 3-D) and the stoop index (trunk + knee) are judged; the
+    2-D shin lean and heel line are not, and say which view they need."""
+    by_cat = _oblique_squat_checks(-0.7)
+    assert by_cat["shallow_squat"].status == "poor"
+    assert by_cat["stoop_lift"].status == "ok"
+    for cat in ("heel_lift", "excessive_forward_lean"):
+        c = by_cat[cat]
+        assert c.status == "n/a" and c.code == "view" and "side-on" in c.reason
+        assert "at an angle" in c.reason  # this rep's view, named
+
+
+def test_a_fault_at_an_angle_must_pass_the_line_by_the_views_extra_error() -> None:
+    """Depth −0.27 (caution from −0.25) is a fault side-on; at an angle the 3-D depth errs
+    ~0.03 thigh lengths more, so the same reading stays ok there."""
+    from posture.confidence import extra_error
+
+    assert extra_error("max_squat_depth_ratio", "side_right") == 0.0
+    assert 0.02 < extra_error("max_squat_depth_ratio", "oblique") < 0.05
+    assert _oblique_squat_checks(-0.27, view="side_left")["shallow_squat"].status == "caution"
+    obl = _oblique_squat_checks(-0.27)["shallow_squat"]
+    assert obl.status == "ok" and obl.value == pytest.approx(-0.27, abs=0.01)
+    assert _oblique_squat_checks(-0.32)["shallow_squat"].status == "caution"

@@ -18,7 +18,7 @@ import numpy as np
 
 from posture import ergonomics
 from posture.activities.reps import bend_deg
-from posture.confidence import band_confidence, metric_sigma
+from posture.confidence import band_confidence, extra_error, metric_sigma
 from posture.metrics import FrameMetrics
 from posture.rules.model import (
     POPULATION_STATURE_CM,
@@ -31,6 +31,7 @@ from posture.rules.model import (
     stoop_squat_index,
     worst,
 )
+from posture.view import SAGITTAL_VIEWS
 
 Style = Literal["squat", "stoop", "mixed", "unknown"]
 Kind = Literal["lift", "squat", "unknown"]
@@ -177,39 +178,52 @@ BOTTOM_COVERAGE = 0.8
 
 def rep_metrics(samples: Sequence[RepSample], stature_cm: float = POPULATION_STATURE_CM
                 ) -> dict[str, float]:
-    """Aggregates of one rep; NaN where the rep was never seen from the right view."""
+    """Aggregates of one rep; NaN where the rep was never seen from the right view.
+
+    The trunk and knee angles, the squat depth, and the stoop–squat index and lift/squat
+    kind made from them, are read at an angle too (each from its estimator for that
+    view, ``posture.metrics``; their measured errors there feed the confidence). The
+    shin lean, heel and load positions only side-on, where their 2-D geometry holds.
+    """
     side = [s for s in samples if s.m.view.view in SIDE_VIEWS]
+    sag = [s for s in samples if s.m.view.view in SAGITTAL_VIEWS]
     front = [s for s in samples if s.m.view.view == "front"]
     twist_views = [s for s in samples if s.m.view.view in ("front", "oblique")]
     peak = _extreme([s.depth for s in samples], max)
     bottom, top = _bottom_and_top(side, peak)
+    sag_bottom = _bottom_and_top(sag, peak)[0] if len(sag) > len(side) else bottom
 
     def col(rows: Sequence[RepSample], name: str) -> list[float]:
         return [r.m.get(name) for r in rows]
 
-    def at_bottom(rows: Sequence[RepSample], *names: str) -> list[float]:
-        """``col(rows, names[0])``, or nothing when the bottom frames did not show every
-        one of ``names`` (cut off, hidden): an extreme or median of the frames that
-        happened to be seen is not the rep's."""
+    def at_bottom(rows: Sequence[RepSample], *names: str,
+                  seen_in: Sequence[RepSample] | None = None) -> list[float]:
+        """``col(rows, names[0])``, or nothing when the bottom frames (``seen_in``, the
+        side-on ones by default) did not show every one of ``names`` (cut off, hidden): an
+        extreme or median of the frames that happened to be seen is not the rep's."""
+        where = bottom if seen_in is None else seen_in
         for name in names:
-            seen = sum(not math.isnan(s.m.get(name)) for s in bottom)
-            if not bottom or seen < BOTTOM_COVERAGE * len(bottom):
+            seen = sum(not math.isnan(s.m.get(name)) for s in where)
+            if not where or seen < BOTTOM_COVERAGE * len(where):
                 return []
         return col(rows, names[0])
+
+    def sag_bottom_of(rows: Sequence[RepSample], *names: str) -> list[float]:
+        return at_bottom(rows, *names, seen_in=sag_bottom)
 
     # Hands at the feet at the bottom (a lift from the floor): the load, bar or hands
     # cover the feet, and MediaPipe's heel and toe points drift by as much as a real
     # heel lift (renders of flat-footed floor lifts read 15–20°). The feet are not judged.
     hands_on_feet = _median(col(bottom, "wrist_height_ratio")) < LIFT_MAX_WRIST_HEIGHT
     out = {
-        "peak_trunk_inclination_deg": _extreme(at_bottom(side, "trunk_inclination_deg"), max),
-        "min_knee_angle_deg": _extreme(at_bottom(side, "knee_angle_deg"), min),
-        "min_hip_angle_deg": _extreme(at_bottom(side, "hip_angle_deg"), min),
-        "max_squat_depth_ratio": _extreme(at_bottom(side, "squat_depth_ratio"), max),
+        "peak_trunk_inclination_deg": _extreme(sag_bottom_of(sag, "trunk_inclination_deg"), max),
+        "min_knee_angle_deg": _extreme(sag_bottom_of(sag, "knee_angle_deg"), min),
+        "min_hip_angle_deg": _extreme(sag_bottom_of(sag, "hip_angle_deg"), min),
+        "max_squat_depth_ratio": _extreme(sag_bottom_of(sag, "squat_depth_ratio"), max),
         "stoop_squat_index": _median([
             stoop_squat_index(s.m.get("trunk_inclination_deg"), s.m.get("knee_angle_deg"))
-            for s in (bottom if at_bottom(bottom, "trunk_inclination_deg", "knee_angle_deg")
-                      else ())]),
+            for s in (sag_bottom if sag_bottom_of(sag_bottom, "trunk_inclination_deg",
+                                                  "knee_angle_deg") else ())]),
         "bottom_trunk_minus_shin_deg": _median(at_bottom(bottom, "trunk_minus_shin_deg")),
         "heel_rise_change_deg": (math.nan if hands_on_feet else
                                  _median(at_bottom(bottom, "heel_rise_deg"))
@@ -222,7 +236,7 @@ def rep_metrics(samples: Sequence[RepSample], stature_cm: float = POPULATION_STA
         "origin_height_cm": _median(at_bottom(bottom, "wrist_height_ratio")) * stature_cm,
         "end_height_cm": _median(col(side[-3:], "wrist_height_ratio")) * stature_cm,
         "peak_depth": peak,
-        "min_wrist_height_ratio": _extreme(at_bottom(side, "wrist_height_ratio"), min),
+        "min_wrist_height_ratio": _extreme(sag_bottom_of(sag, "wrist_height_ratio"), min),
     }
     return out
 
@@ -294,7 +308,10 @@ def rep_checks(rules: Sequence[Rule], samples: Sequence[RepSample],
             views_ok = rep_view in r.views
             if views_ok and not math.isnan(v) and not any(math.isnan(g) for g in guards):
                 if all(c.holds(g) for c, g in zip(r.when, guards, strict=True)):
-                    level = r.bands.level(v)
+                    # Outside a side view the metric errs more: a fault must pass the
+                    # line by that extra error too (posture.confidence.extra_error).
+                    level = r.bands.level(r.bands.eased(
+                        v, extra_error(r.metric, rep_view, metrics)))
                     conf = band_confidence(r.bands, v, level,
                                            metric_sigma(r.metric, rep_view, metrics))
                     out.append(Check(r.id, r.category, label, level, r.essential, v,

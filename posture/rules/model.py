@@ -125,6 +125,16 @@ class Bands:
         poor = math.inf if self.poor is None else sign * self.poor
         return sign * self.caution, poor
 
+    def eased(self, value: float, margin: float) -> float:
+        """``value`` moved ``margin`` towards ok (a measuring margin, never past ok's side)."""
+        if margin <= 0 or math.isnan(value):
+            return value
+        if self.direction == "low":
+            return value + margin
+        if self.direction == "abs":
+            return math.copysign(max(abs(value) - margin, 0.0), value)
+        return value - margin
+
     def level(self, value: float, current: Level = "ok", hysteresis: float = 0.0) -> Level:
         """Band of ``value``; a level is only left ``hysteresis`` beyond its edge."""
         b = self.badness(value)
