@@ -180,10 +180,11 @@ def rep_metrics(samples: Sequence[RepSample], stature_cm: float = POPULATION_STA
                 ) -> dict[str, float]:
     """Aggregates of one rep; NaN where the rep was never seen from the right view.
 
-    The trunk and knee angles, the squat depth, and the stoop–squat index and lift/squat
-    kind made from them, are read at an angle too (each from its estimator for that
-    view, ``posture.metrics``; their measured errors there feed the confidence). The
-    shin lean, heel and load positions only side-on, where their 2-D geometry holds.
+    The trunk and knee angles and the stoop–squat index made from them, the squat depth
+    and the lowest hand height (lift or squat) are read at an angle too (each from its
+    estimator for that view, ``posture.metrics``; their measured errors there feed the
+    confidence). The shin lean, heels and load distance only side-on, where their 2-D
+    geometry holds.
     """
     side = [s for s in samples if s.m.view.view in SIDE_VIEWS]
     sag = [s for s in samples if s.m.view.view in SAGITTAL_VIEWS]
