@@ -43,3 +43,32 @@ def healthy(port: int) -> bool:
             return bool(r.status == 200)
     except OSError:
         return False
+
+
+PERTURB_ENV = "POSTURE_BENCH_PERTURB_US"
+_perturbed = False
+
+
+def perturb_frame_times() -> None:
+    """In this process, stamp each frame ``$POSTURE_BENCH_PERTURB_US`` µs later than the
+    one before it for MediaPipe (a rate change of 0.003 % per µs at 30 fps).
+
+    A null perturbation: no person moves differently, but MediaPipe's tracking feeds each
+    frame's landmarks into the next frame's crop, so tiny changes grow. What changes
+    between a run with and without it is run-to-run noise, not the coach.
+    """
+    global _perturbed
+    step = int(os.environ.get(PERTURB_ENV, "0") or 0)
+    if not step or _perturbed:
+        return
+    from posture.pose import MediaPipePose
+
+    original = MediaPipePose._stamp
+
+    def stamp(self: MediaPipePose, t: float) -> None:
+        extra = getattr(self, "_bench_extra_us", 0) + step
+        self._bench_extra_us = extra  # type: ignore[attr-defined]
+        original(self, t + extra / 1e6)
+
+    MediaPipePose._stamp = stamp  # type: ignore[method-assign]
+    _perturbed = True

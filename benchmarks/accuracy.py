@@ -842,6 +842,10 @@ def analyse(path: str, activity: str) -> dict[str, Any]:
 
 
 def _job(path: str, activity: str) -> tuple[dict[str, Any] | None, str, float]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _common import perturb_frame_times
+
+    perturb_frame_times()  # --perturb-us (the environment reaches spawned workers)
     t0 = time.perf_counter()
     try:
         return analyse(path, activity), "", time.perf_counter() - t0
@@ -1216,6 +1220,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--reuse", action="store_true",
                    help="score the reports saved by an earlier run where present (only to "
                         "work on this script: they do not follow changes to the coach)")
+    p.add_argument("--perturb-us", type=int, default=0, metavar="N",
+                   help="stamp each frame N µs later than the last for MediaPipe: a null "
+                        "perturbation, to see how much of a result is run-to-run noise "
+                        "(write it to another --out)")
     p.add_argument("--jobs", type=int, default=0,
                    help="clips analysed at once, each in its own process with the sequential "
                         "pipeline (0 = one per core)")
@@ -1224,6 +1232,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.perturb_us:
+        os.environ["POSTURE_BENCH_PERTURB_US"] = str(args.perturb_us)
     shared = Path(args.shared)
     if args.set in ("real",) and not (shared / "videos").is_dir():
         print(f"{shared / 'videos'} is absent (fresh clone): the real clips cannot be evaluated; "

@@ -17,7 +17,7 @@ For every clip rendered by ``benchmarks/synth_exercises.py`` (exact joints per f
 Reported per exercise and overall: reps exact, hold time error (target ≤ 0.5 s), ROM MAE
 per rep (side views ≤ 5°), fault recall on the reps or holds scripted faulty (≥ 90 %), good
 rep specificity (≥ 95 %), and the per-frame MAE of the exercise's drive and ROM metrics.
-Writes ``benchmarks/results/exercise_eval.md`` and ``.json``.
+Writes ``benchmarks/results/exercise_eval.md`` and ``.json`` (or into ``--out``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import sys
 from collections import defaultdict
@@ -158,6 +159,9 @@ def _metric_mae(key: str, est: list[Any], true: list[Any]) -> dict[str, float]:
 
 
 def evaluate(path: str) -> dict[str, Any]:
+    from _common import perturb_frame_times
+
+    perturb_frame_times()  # --perturb-us (the environment reaches the workers)
     js = Path(path)
     gt = json.loads(js.read_text())
     ex = gt.get("exercise") or {}
@@ -365,7 +369,14 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=DIR)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--only", default="")
+    ap.add_argument("--perturb-us", type=int, default=0, metavar="N",
+                    help="stamp each frame N µs later than the last for MediaPipe: a null "
+                         "perturbation, to see how much of a result is run-to-run noise")
+    ap.add_argument("--out", type=Path, default=OUT.parent,
+                    help="folder for exercise_eval.md and .json")
     a = ap.parse_args()
+    if a.perturb_us:
+        os.environ["POSTURE_BENCH_PERTURB_US"] = str(a.perturb_us)
     clips = sorted(str(p) for p in a.dir.glob("*.json")
                    if p.name != "manifest.json" and a.only in p.name
                    and p.with_suffix(".mp4").exists())
@@ -374,10 +385,10 @@ def main() -> None:
             rows = list(pool.map(evaluate, clips))
     else:
         rows = [evaluate(c) for c in clips]
-    OUT.parent.mkdir(parents=True, exist_ok=True)
+    a.out.mkdir(parents=True, exist_ok=True)
     text = summarise(rows)
-    (OUT.parent / "exercise_eval.md").write_text(text)
-    (OUT.parent / "exercise_eval.json").write_text(json.dumps(rows, indent=1))
+    (a.out / "exercise_eval.md").write_text(text)
+    (a.out / "exercise_eval.json").write_text(json.dumps(rows, indent=1))
     print(text)
 
 

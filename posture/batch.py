@@ -186,8 +186,7 @@ class _ReusablePose:
         if self.clips:
             # A fresh graph run: no tracking state or timestamps from the last clip,
             # so results equal a new estimator's (tests/test_batch.py checks this).
-            self.pose._pose.reset()
-            self.pose._last_t = -math.inf
+            self.pose.reset()
         self.clips += 1
 
 

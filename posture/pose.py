@@ -25,6 +25,10 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+#: The step the legacy ``SolutionBase.process`` adds to its frame stamp (µs, "30 fps").
+_MEDIAPIPE_STEP_US = 33333
+
+
 class PoseBackend(Protocol):
     """Anything that turns an RGB image into a FramePose (or None)."""
 
@@ -61,12 +65,15 @@ class MediaPipePose:
         self.static_image = static_image
         self.model_complexity = model_complexity
         self._last_t = -np.inf
+        self._last_us = -1
 
     def process(self, image_rgb: np.ndarray, t: float) -> FramePose | None:
         if not self.static_image and t <= self._last_t:
             # MediaPipe's graph rejects non-increasing timestamps: skip duplicates.
             return None
         self._last_t = t
+        if not self.static_image:
+            self._stamp(t)
         image = np.ascontiguousarray(image_rgb)
         image.flags.writeable = False
         result = self._pose.process(image)
@@ -86,6 +93,26 @@ class MediaPipePose:
         return FramePose(
             t=t, width=w, height=h, image=arr[:, :3], visibility=arr[:, 3], world=world
         )
+
+    def _stamp(self, t: float) -> None:
+        """Give MediaPipe the frame's own time.
+
+        The legacy API stamps every frame 33 ms after the last, whatever the real rate,
+        and its landmark smoothing (One Euro filters, which read the time between
+        frames) then lags fast movement filmed at other rates: on our 15 fps renders the
+        angles trailed the truth by 1–2 frames (benchmarks/accuracy.py). ``process``
+        adds its 33 ms to the stamp it keeps, so the stamp is set one step back.
+        """
+        us = max(round(t * 1e6), self._last_us + 1)
+        self._last_us = us
+        if hasattr(self._pose, "_simulated_timestamp"):  # mediapipe 0.10.21's SolutionBase
+            self._pose._simulated_timestamp = us - _MEDIAPIPE_STEP_US
+
+    def reset(self) -> None:
+        """A fresh run of the graph: no tracking state, times may start again."""
+        self._pose.reset()
+        self._last_t = -np.inf
+        self._last_us = -1
 
     def close(self) -> None:
         self._pose.close()

@@ -28,7 +28,12 @@ def test_a_large_clip_is_analysed_at_the_cap_and_reported_at_its_own_size(tmp_pa
     video = build_report(capped)["video"]
     assert (video["width"], video["height"]) == (1920, 1440)
 
-    # Same person, same angles (MediaPipe crops the person to 256×256 either way).
+    # Same person, same angles (MediaPipe crops the person to 256×256 either way), up to
+    # the tracker's own noise: each frame's landmarks pick the next frame's crop, so two
+    # runs on different picture sizes drift apart in the 2 s after the person is found
+    # (median gap, trunk / neck: 1.3° / 2.4° with MediaPipe's old 33 ms stamps, 3.8° /
+    # 6.4° with the frames' real 67 ms; over 6 s both 1.6° / 2.3°). A picture scaled
+    # wrongly is tens of degrees off.
     agree = sum(a.detected == b.detected for a, b in zip(capped.frames, full.frames, strict=True))
     assert agree >= 0.9 * len(full.frames)  # the gate may confirm a frame sooner or later
     for name in SCHEMA_ANGLES[:2]:
@@ -36,7 +41,7 @@ def test_a_large_clip_is_analysed_at_the_cap_and_reported_at_its_own_size(tmp_pa
         b = np.array([f.metrics.get(name) for f in full.frames])
         both = ~np.isnan(a) & ~np.isnan(b)
         assert both.sum() >= 10
-        assert np.nanmedian(np.abs(a[both] - b[both])) < 3.0
+        assert np.nanmedian(np.abs(a[both] - b[both])) < 8.0
 
     out = render_video(capped, tmp_path / "annotated.mp4")
     with av.open(str(out)) as container:
