@@ -82,6 +82,14 @@ def on_its_side(world: FloatArray | None) -> bool:
     return across and hy > 2 * max(hx, hz)  # False with NaN anywhere
 
 
+def world_up(elevation_deg: float) -> list[float]:
+    """The world's "up" in MediaPipe's world landmarks, which are in the camera's axes
+    (y down, z away from the camera): tilted towards the camera by the angle the camera
+    looks down."""
+    e = math.radians(elevation_deg)
+    return [0.0, -math.cos(e), -math.sin(e)]
+
+
 def elevation_sample(world: FloatArray | None) -> ElevationSample:
     """Camera elevation from MediaPipe's world landmarks (camera axes, y down, z away).
 
@@ -123,9 +131,8 @@ def elevation_sample(world: FloatArray | None) -> ElevationSample:
         side = [side[0] + dx / n, side[1] + dy / n, side[2] + dz / n]
     if lat_den == 0:
         return NO_SAMPLE
-    e = math.radians(lat_num / lat_den)
     lat = _unit([side[0], side[1], side[2]])
-    up = [0.0, -math.cos(e), -math.sin(e)]  # camera axes: y down, z away
+    up = world_up(lat_num / lat_den)
     if lat is None:
         return NO_SAMPLE
     d = _dot(up, lat)

@@ -17,7 +17,7 @@ from typing import Literal
 
 import numpy as np
 
-from posture.camera import sagittal_from_image
+from posture.camera import sagittal_from_image, world_up
 from posture.framing import FRAME_MARGIN, Framing, usable
 from posture.geometry import (
     FloatArray,
@@ -442,7 +442,6 @@ def _angle3(u: list[float], v: list[float]) -> float:
 class _WorldLeg:
     """One leg's joint centres in MediaPipe's world frame, landmark offsets undone."""
 
-    lat: list[float]  # unit, the hip line (right → left)
     proj: Callable[[list[float]], list[float]]  # into the sagittal plane (normal to lat)
     trunk: list[float]  # hip midpoint → shoulder midpoint
     hip: list[float]
@@ -484,7 +483,7 @@ def _world_leg(world: FloatArray, s: Side, offsets: LandmarkOffsets) -> _WorldLe
                 k3 = offsets.knee_down_shank * t
                 knee = [k + k3 * a for k, a in zip(knee, shank, strict=True)]
                 trunk = [c - offsets.shoulder_up * t * a for c, a in zip(trunk, a_t, strict=True)]
-    return _WorldLeg(lat, proj, trunk, hip, knee, ankle)
+    return _WorldLeg(proj, trunk, hip, knee, ankle)
 
 
 def world_leg_angles(
@@ -518,8 +517,7 @@ def world_depth_ratio(world: FloatArray, elevation_deg: float,
     2-D ratio side-on (0.11); in the picture at an angle the knee, nearer the camera,
     drops against the hip and the 2-D ratio errs 0.33.
     """
-    e = math.radians(elevation_deg)
-    up = [0.0, -math.cos(e), -math.sin(e)]
+    up = world_up(elevation_deg)
     ratios = []
     for sd in (LEFT, RIGHT):
         leg = _world_leg(world, sd, offsets)
