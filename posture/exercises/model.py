@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from posture.confidence import typical_error_deg
+from posture.confidence import extra_error
 from posture.rules.model import CATEGORIES, Condition, Rule
 
 Kind = Literal["reps", "hold"]
@@ -106,12 +106,10 @@ class Rom:
 
     def margin_in(self, view: str) -> float:
         """The margin in ``view``: the file's (set for a side view) plus how much more the
-        metric errs in this view than side-on (``posture.confidence.MEASURED_MAE_DEG``).
-        At an angle the knee reads 8° further off than side-on, and a good rep read 9° low
-        must not be called short."""
-        extra = typical_error_deg(self.metric, view) - typical_error_deg(self.metric,
-                                                                         "side_left")
-        return self.margin + (extra if extra > 0 else 0.0)  # NaN (no measured error): 0
+        metric errs in this view than side-on (``posture.confidence.extra_error``, the
+        same margin a lifting fault must pass by). At an angle the knee reads 9° further
+        off than side-on, and a good rep read 10° low must not be called short."""
+        return self.margin + extra_error(self.metric, view)
 
     def reached_in(self, value: float, view: str) -> bool:
         m = self.margin_in(view)
