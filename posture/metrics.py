@@ -270,17 +270,26 @@ def compute_metrics(
         upright = deforeshorten(x, view, fwd)
         _sagittal(put, upright, s, ok_vis, height, rotated, fwd, offsets)
         _exercise(out, correct_landmark_offsets(upright, fwd, offsets), s, ok_vis, fwd, height)
-        if view.view == "oblique" and leg3 is not None:
+        if view.view == "oblique":
             # Bent legs seen obliquely are distorted by perspective and by their
-            # sideways parts, not just foreshortened: de-foreshortened 2-D hip/knee
-            # err 19–21° MAE on our oblique renders, MediaPipe's 3-D ones 15–16°,
-            # and 13/15° once projected into the sagittal plane with the landmark
-            # offsets undone (a 50/50 blend with 2-D: 16/14°).
-            put("hip_angle_deg", (s.shoulder, s.hip, s.knee), partial(float, leg3[0]))
-            put("knee_angle_deg", (s.hip, s.knee, s.ankle), partial(float, leg3[1]))
+            # sideways parts, not just foreshortened, so they are measured in 3-D,
+            # projected into the sagittal plane with the landmark offsets undone. The
+            # points are the image landmarks with their own relative depth (scaled like
+            # x), not the world landmarks: the world regression compresses depth, so
+            # bent legs read 17–22° too straight. On the oblique renders at cameras
+            # 0–15° (1795 frames; hip / knee MAE per frame): image 3-D 7.5 / 8.7°,
+            # world 3-D 11.1 / 14.2°, de-foreshortened 2-D 17 / 15°. The image depth
+            # is the model's upright-body estimate: lying down it exaggerates depth
+            # (a glute bridge's knee errs 60°), which no oblique rule judges.
+            img3 = world_leg_angles(pose.image, s, offsets)
+            put("hip_angle_deg", (s.shoulder, s.hip, s.knee), partial(float, img3[0]))
+            put("knee_angle_deg", (s.hip, s.knee, s.ankle), partial(float, img3[1]))
             # In the picture the knee, nearer the camera, drops against the hip: the
             # depth comes from 3-D (world_depth_ratio). Until the stream has shown the
-            # camera's pitch it is taken as level, as deforeshorten() does.
+            # camera's pitch it is taken as level, as deforeshorten() does. The world
+            # landmarks here, not the image ones: on the shallow oblique renders (true
+            # −0.57 to −0.75 thigh lengths) the image depth read −0.18 to −0.44, the
+            # world −0.54 to −0.81, while both read deep squats within ~0.1.
             w3 = pose.world
             e = view.elevation_deg if math.isfinite(view.elevation_deg) else 0.0
             if w3 is not None:
@@ -489,7 +498,8 @@ def _world_leg(world: FloatArray, s: Side, offsets: LandmarkOffsets) -> _WorldLe
 def world_leg_angles(
     world: FloatArray, s: Side, offsets: LandmarkOffsets = LANDMARK_OFFSETS
 ) -> tuple[float, float]:
-    """Sagittal hip and knee angles of side ``s`` from MediaPipe's 3-D world landmarks.
+    """Sagittal hip and knee angles of side ``s`` from 3-D landmarks: MediaPipe's world
+    ones, or the image ones with their relative depth (any units, x/y/z alike).
 
     The body's sagittal plane is the one normal to the hip line; the landmark offsets
     are undone in it (``_world_leg``), and the angles are measured on the segments
@@ -506,16 +516,16 @@ def world_leg_angles(
 
 def world_depth_ratio(world: FloatArray, elevation_deg: float,
                       offsets: LandmarkOffsets = LANDMARK_OFFSETS) -> float:
-    """Hip below knee in thigh lengths (0 = parallel, + = below), from the 3-D world
-    landmarks with the landmark offsets undone, mean of both legs; the camera's pitch
-    is undone with its estimate.
+    """Hip below knee in thigh lengths (0 = parallel, + = below), from 3-D landmarks
+    (MediaPipe's world ones, or the image ones with their relative depth) with the
+    landmark offsets undone, mean of both legs; the camera's pitch is undone with its
+    estimate.
 
-    MediaPipe's world landmarks are in the camera's axes (y down, z away), so "up" is
-    tilted towards the camera by the elevation (``posture.camera``). Against the true
-    depth of the renders' joints (cos of trunk lean + hip angle, cameras 0–15°) it errs
-    0.14 thigh lengths at the bottom of oblique reps (reading 0.11 shallow), near the
-    2-D ratio side-on (0.11); in the picture at an angle the knee, nearer the camera,
-    drops against the hip and the 2-D ratio errs 0.33.
+    Both are in the camera's axes (y down, z away), so "up" is tilted towards the
+    camera by the elevation (``posture.camera``). In the picture at an angle the knee,
+    nearer the camera, drops against the hip: the 2-D ratio errs 0.33 thigh lengths at
+    the bottom of oblique reps, against 0.11 side-on. The oblique view reads this from
+    the world landmarks (``compute_metrics``; errors in ``posture.confidence``).
     """
     up = world_up(elevation_deg)
     ratios = []

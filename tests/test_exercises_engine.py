@@ -345,3 +345,23 @@ def test_a_range_reached_within_the_views_margin_says_so() -> None:
     section = {"title": "Sit-to-stand", "kind": "reps", "started_s": 1.0,
                "reps": [rep], "rom": {"best": 163.0, "target": 165.0}, "faults": {}}
     assert "±8° measuring margin" in exercise_lines(section)[0]
+
+
+def test_movements_short_of_the_counting_range_say_how_far_they_got() -> None:
+    """Three half bridges and no full one: the sentence gives the best reading and what a
+    rep needs, not just a framing cue (a knee read short of straight at an angle once
+    said "step into view of the camera" with the person in full view)."""
+    half: list[Step] = [(0.8, {"bridge_line_deg": (-45.0, -25.0)}),
+                        (0.8, {"bridge_line_deg": (-25.0, -45.0)}), (0.3, {})]
+    deeper: list[Step] = [(0.8, {"bridge_line_deg": (-45.0, -21.0)}),
+                          (0.8, {"bridge_line_deg": (-21.0, -45.0)}), (0.3, {})]
+    _, res = run("glute_bridge", script([(1.0, {}), *half, *deeper, *half], base=LYING_BENT))
+    ex = res["exercise"]
+    assert ex["reps"] == [] and ex["partial_reps"] == 3
+    (why,) = [n["reason"] for n in res["summary"]["not_judged"]
+              if n["rule"] == "glute_bridge.count"]
+    work = ExerciseAssessor("glute_bridge").exercise.phases.work  # type: ignore[union-attr]
+    assert "3 movement(s) did not reach the counting range" in why
+    assert f"bridge line at best -21°; a rep needs {work:g}°" in why
+    (line,) = exercise_lines(res["exercise"])
+    assert line.startswith("Glute bridge: 0 reps — 3 movement(s)") and "partial" not in line

@@ -383,3 +383,28 @@ def test_world_depth_ratio_needs_the_pitch_and_passes_nan_through():
     assert abs(world_depth_ratio(w, 0.0, NO_OFFSETS) - math.sin(math.radians(20))) > 0.1
     w[:] = np.nan
     assert math.isnan(world_depth_ratio(w, 30.0, NO_OFFSETS))
+
+
+@pytest.mark.parametrize("yaw", [25.0, 45.0, 65.0])
+def test_oblique_legs_are_read_from_the_image_depth_not_the_compressed_world(yaw):
+    """MediaPipe's world landmarks compress depth, so bent legs seen at an angle read
+    17–22° too straight on the renders; the oblique hip and knee come from the image
+    landmarks, whose relative depth is in x's units (posture.metrics.compute_metrics)."""
+    from posture.landmarks import LEFT
+    from posture.metrics import METRIC_INDEX, NO_OFFSETS, world_leg_angles
+
+    pose = make_pose(yaw=yaw, trunk_lean=30.0, thigh=80.0, shin=30.0)
+    squashed = pose.world.copy()
+    squashed[:, 2] *= 0.5  # the world regression's depth, half as deep
+    pose = dataclasses.replace(pose, world=squashed)
+    view = ViewState("oblique", "left", 90.0 - yaw, False, 0.0, 0.0)
+    m = compute_metrics(pose, view, MetricsConfig(landmark_offsets=False))
+    # hip = 180 − trunk lean − thigh; knee = 180 − thigh − shin
+    assert m[METRIC_INDEX["hip_angle_deg"]] == pytest.approx(70.0, abs=0.5)
+    assert m[METRIC_INDEX["knee_angle_deg"]] == pytest.approx(70.0, abs=0.5)
+    hip_w, knee_w = world_leg_angles(squashed, LEFT, NO_OFFSETS)
+    assert knee_w > 75.0 and hip_w > 72.0  # what the world landmarks would have said
+    # No world landmarks at all: the image alone still gives the legs.
+    alone = compute_metrics(dataclasses.replace(pose, world=None), view,
+                            MetricsConfig(landmark_offsets=False))
+    assert alone[METRIC_INDEX["knee_angle_deg"]] == pytest.approx(70.0, abs=0.5)

@@ -127,6 +127,7 @@ class ExerciseAssessor:
         self._memory = framing.FramingMemory()
         self.reps: list[ExerciseRep] = []
         self.partial_reps = 0
+        self._partial_best = math.nan  # the partial movements' reading nearest to work
         self._buffer: deque[RepSample] = deque()
         self._start_since: float | None = None
         self.started_at: float | None = None
@@ -324,6 +325,10 @@ class ExerciseAssessor:
                 requests.append(self._rep_cue(rep))
             elif w is not None:
                 self.partial_reps += 1
+                if ex.phases is not None and not math.isnan(w.peak_value) and (
+                        math.isnan(self._partial_best)
+                        or (w.peak_value > self._partial_best) == ex.phases.rising):
+                    self._partial_best = w.peak_value
             phase = self.counter.phase or "setup"
         elif started and self.timer is not None and ex.hold is not None:
             in_band, why = self._hold_state(m, status, problem)
@@ -390,8 +395,21 @@ class ExerciseAssessor:
             # Started, yet nothing counted: say what stood in the way, never a silent 0.
             problem = max(self._framing_seen, key=lambda k: self._framing_seen[k],
                           default=None)
-            why = problem or (f"{self.partial_reps} movement(s) did not reach the "
-                              "counting range" if self.partial_reps else "no rep was seen")
+            if self.partial_reps:
+                # The movements were seen: say how far they got, not only a framing cue
+                # that may have shown for a moment (a knee read short of straight at an
+                # angle is not "step into view").
+                why = f"{self.partial_reps} movement(s) did not reach the counting range"
+                ph = ex.phases
+                if ph is not None and not math.isnan(self._partial_best):
+                    unit = "°" if ph.metric.endswith("_deg") else ""
+                    base = " from your rest position" if ph.relative_to else ""
+                    why += (f" ({_words(ph.metric)} at best {self._partial_best:.0f}{unit}"
+                             f"{base}; a rep needs {ph.work:g}{unit})")
+                if problem:
+                    why += f"; also seen: {problem[0].lower()}{problem[1:]}"
+            else:
+                why = problem or "no rep was seen"
             out.append({"rule": f"{ex.key}.count", "category": "framing",
                         "reason": f"{ex.title}: no rep counted — {why[0].lower()}{why[1:]}"})
         if ex.kind == "reps":

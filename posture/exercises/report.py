@@ -50,14 +50,14 @@ def exercise_lines(section: Mapping[str, Any]) -> list[str]:
         if by_side:
             text += " — " + ", ".join(f"{k} {v}" for k, v in sorted(by_side.items()))
         partial = section.get("partial_reps") or 0
+        why = "" if reps else next((n["reason"].partition(" — ")[2]
+                                    for n in section.get("not_judged", ())
+                                    if str(n.get("rule", "")).endswith(".count")), "")
+        if why:  # the reason already says how many movements fell short
+            lines.append(f"{text} — {why}.")
+            return lines
         if partial:
             text += f"; {_plural(partial, 'partial movement')} not counted"
-        if not reps:
-            why = next((n["reason"].partition(" — ")[2] for n in section.get("not_judged", ())
-                        if str(n.get("rule", "")).endswith(".count")), "")
-            if why:
-                lines.append(f"{text} — {why}.")
-                return lines
     lines.append(text + (f"; faults: {fault_text}" if fault_text else "; no faults seen")
                  + ".")
     return lines
