@@ -147,16 +147,32 @@ def install_programme(page: Any, server: AppServer, text: str, tmp_path: Path) -
     expect(page.get_by_text("Low back — week 1").first).to_be_visible()
 
 
-def start_camera(page: Any, server: AppServer) -> Any:
-    """Press Start; if no frame arrives, Stop and Start once more, as a patient would.
+def _settled(page: Any) -> None:
+    """Wait until Streamlit has finished its run: a Start pressed mid-run (the upload's
+    rerun) is the likeliest way to lose the click."""
+    with contextlib.suppress(Exception):
+        page.get_by_test_id("stStatusWidget").wait_for(state="detached", timeout=30_000)
 
-    In one CI run the first connection delivered no frame in 90 s and the server logged
-    nothing (the WebRTC set-up between the headless browser and aiortc); the same test
-    then passed twice here. Both attempts failing is a failure, with what the page, the
-    component and the server showed (a CI run is not replayable)."""
-    webrtc = page.frame_locator('iframe[title*="webrtc_streamer"]').first
+
+def start_camera(page: Any, server: AppServer) -> Any:
+    """Press Start; if no frame arrives, reload the page and press Start once more, as a
+    patient would.
+
+    In two CI runs the connection delivered no frame (90 s, then 105 s over two Starts)
+    and the server logged nothing; the component still showed "Start", as if the click
+    was lost. Start is now pressed once the page's run has finished, and the second try
+    starts from a reloaded page (the programme is on disk). Both attempts failing is a
+    failure, with what the page, the component, the browser console and the server showed
+    (a CI run is not replayable)."""
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"[:300]))
     seen = []
-    for wait_s in (45, 60):
+    frames = 0
+    for attempt, wait_s in enumerate((45, 60)):
+        if attempt:
+            page.reload(timeout=PAGE_LOAD_MS)
+        _settled(page)
+        webrtc = page.frame_locator('iframe[title*="webrtc_streamer"]').first
         webrtc_button(webrtc, "start").click(timeout=PAGE_LOAD_MS)
         frames = wait_for_frames(page, 10, timeout_s=wait_s)
         if frames > 10:
@@ -169,8 +185,9 @@ def start_camera(page: Any, server: AppServer) -> Any:
             webrtc_button(webrtc, "stop").click(timeout=5_000)
     raise AssertionError(f"{frames} frames analysed after two Starts.\nComponent:\n"
                          + "\n---\n".join(seen)
-                         + f"\nPage:\n{page.inner_text('body')[-3000:]}\nServer log:\n"
-                         f"{server.log_text()[-3000:]}")
+                         + f"\nPage:\n{page.inner_text('body')[-3000:]}\nConsole:\n"
+                         + "\n".join(console[-30:])
+                         + f"\nServer log:\n{server.log_text()[-3000:]}")
 
 
 def wait_for_step(page: Any, phase: str, exercise: str, timeout_s: float = 90.0
